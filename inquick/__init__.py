@@ -1,0 +1,24 @@
+"""inquick: a JSON:API service for healthcare scheduling."""
+
+from flask import Flask
+
+from inquick.config import load_config
+
+
+def create_app(test_config=None):
+    """Build the WSGI application from environment variables (or `test_config`)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    from inquick import database, errors, resources
+    from inquick.auth import tenancy
+    from inquick.jsonapi import negotiation
+
+    database.init_app(app)
+    errors.init_app(app)
+    negotiation.init_app(app)
+    tenancy.init_app(app)
+    resources.init_app(app)
+    return app

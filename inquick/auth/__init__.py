@@ -1,0 +1,1 @@
+"""Who is calling: partner hostnames, API keys and their scopes."""

@@ -1,0 +1,78 @@
+"""Tenancy: the partner hostname picks the health system, the key must belong to it.
+
+Every URL of the API starts with `/api/v3/{partner_hostname}` (or `/v3/...`). The
+hostname is resolved before any view runs; the view then sees `g.tenant`, the health
+system (live or sandbox) whose rows it may read, and never looks at the hostname again.
+"""
+
+from urllib.parse import quote
+
+from flask import current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from inquick.auth.keys import digest, mark_used
+from inquick.extensions import db
+from inquick.jsonapi.errors import NotAuthenticated, NotFound
+from inquick.models import ApiKey, HealthSystem, PartnerHostname
+
+API_PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
+
+
+def init_app(app):
+    app.url_value_preprocessor(resolve_partner)
+    app.before_request(authenticate)
+
+
+def resolve_partner(_endpoint, values):
+    """Turn the hostname segment into `g.health_system`, or answer 404."""
+    if not values or "partner_hostname" not in values:
+        return
+    hostname = values.pop("partner_hostname").lower()
+    health_system = db.session.scalar(
+        select(HealthSystem).join(PartnerHostname).where(PartnerHostname.hostname == hostname)
+    )
+    if health_system is None:
+        raise NotFound(f"No health system is published at {hostname!r}.")
+    g.health_system = health_system
+    g.api_root = f"{request.host_url}api/v3/{quote(hostname, safe='')}"
+
+
+def presented_key():
+    """The key from `api_key`, or from the Authorization header (raw or as a Bearer token)."""
+    if "api_key" in request.args:
+        return request.args["api_key"]
+    header = request.headers.get("Authorization", "").strip()
+    scheme, _, credentials = header.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else header
+
+
+def authenticate():
+    """Set `g.api_key` and `g.tenant` for API requests that are not token-authenticated."""
+    if "health_system" not in g:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "authenticates_itself", False):
+        return
+    secret = presented_key()
+    if not secret:
+        raise NotAuthenticated("Pass an API key as api_key or in the Authorization header.")
+    key = db.session.scalar(
+        select(ApiKey)
+        .options(joinedload(ApiKey.health_system))
+        .where(ApiKey.digest == digest(secret), ApiKey.revoked_at.is_(None))
+    )
+    tenant = key.health_system if key else None
+    if tenant is None or not serves(tenant, g.health_system, key.mode):
+        # One answer for unknown keys and other systems' keys: never confirm who exists.
+        raise NotAuthenticated("The API key is not valid for this health system.")
+    g.api_key, g.tenant = key, tenant
+    if mark_used(key):
+        db.session.commit()
+
+
+def serves(tenant, health_system, mode):
+    """Whether a key whose rows are `tenant` may call the hostname of `health_system`."""
+    if mode == "live":
+        return tenant.id == health_system.id and tenant.mode == "live"
+    return tenant.live_system_id == health_system.id and tenant.mode == "test"

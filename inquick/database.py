@@ -1,0 +1,37 @@
+"""Database set-up: the engine's per-dialect behaviour and the migrations directory."""
+
+import os
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from inquick.extensions import db, migrate
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def init_app(app):
+    """Bind SQLAlchemy and Alembic to the app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _make_sqlite_transactional(db.engine)
+
+
+def _make_sqlite_transactional(engine: Engine):
+    """Let SQLAlchemy, not the sqlite3 module, open transactions.
+
+    The sqlite3 module defers BEGIN and ignores SAVEPOINT semantics; taking over
+    makes nested transactions (used by the tests) and foreign keys behave as on
+    PostgreSQL.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN")

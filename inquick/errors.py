@@ -1,0 +1,44 @@
+"""Every failure, answered as one JSON:API error document."""
+
+import logging
+
+from werkzeug.exceptions import HTTPException
+
+from inquick.jsonapi.errors import ERROR_CODES, ErrorList, InternalError, JsonApiError
+from inquick.jsonapi.media import error_response
+
+log = logging.getLogger(__name__)
+
+# Werkzeug's own failures (no route, wrong method, body too large), mapped to our codes.
+HTTP_CODES = {status: code for code, (status, _title) in ERROR_CODES.items()}
+
+
+def init_app(app):
+    app.register_error_handler(JsonApiError, handle_jsonapi_error)
+    app.register_error_handler(ErrorList, handle_error_list)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def handle_jsonapi_error(error):
+    return error_response([error], error.status, error.headers)
+
+
+def handle_error_list(error_list):
+    return error_response(error_list.errors, error_list.status)
+
+
+def handle_http_exception(exception):
+    error = JsonApiError(exception.description)
+    error.code = HTTP_CODES.get(exception.code, "internal-error")
+    headers = {}
+    if exception.code == 405 and getattr(exception, "valid_methods", None):
+        headers["Allow"] = ", ".join(exception.valid_methods)
+    return error_response([error], exception.code, headers)
+
+
+def handle_unexpected(exception):
+    """A bug: logged with its trace on the server, answered without one."""
+    log.exception("unhandled error")
+    error = InternalError("Something went wrong on our side; the failure has been logged.")
+    return error_response([error], 500)

@@ -1,0 +1,19 @@
+"""The JSON:API media type and the serialization of documents."""
+
+import orjson
+from flask import Response
+
+MEDIA_TYPE = "application/vnd.api+json"
+
+
+def document_response(document, status=200, headers=None):
+    """A response carrying a JSON:API document."""
+    body = orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
+    return Response(body, status=status, headers=headers, mimetype=MEDIA_TYPE)
+
+
+def error_response(errors, status, headers=None):
+    """A response carrying an error document built from `JsonApiError`s."""
+    return document_response(
+        {"jsonapi": {"version": "1.1"}, "errors": [e.to_dict() for e in errors]}, status, headers
+    )

@@ -1,0 +1,184 @@
+"""The JSON:API query parameters of a request, parsed and checked against a type."""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from marshmallow import Schema, validate
+from webargs import fields
+from webargs.flaskparser import FlaskParser
+
+from inquick.config import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from inquick.jsonapi.errors import (
+    InvalidFields,
+    InvalidFilter,
+    InvalidInclude,
+    InvalidPage,
+    InvalidQueryParameter,
+    InvalidSort,
+)
+from inquick.jsonapi.resource import REGISTRY
+
+FAMILY = re.compile(r"^(?P<family>[a-z]+)(?:\[(?P<member>[^\[\]]*)\])?$")
+MAX_INCLUDE_DEPTH = 4
+
+
+class PageArgs(Schema):
+    number = fields.Int(data_key="page[number]", load_default=1, validate=validate.Range(min=1))
+    size = fields.Int(
+        data_key="page[size]",
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+    )
+
+    class Meta:
+        unknown = "exclude"
+
+
+class QueryParser(FlaskParser):
+    """webargs, with its failures answered as 400s that name the parameter."""
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        parameter, messages = next(iter(error.normalized_messages().items()))
+        raise InvalidPage(f"{parameter}: {' '.join(messages)}", parameter=parameter)
+
+
+parser = QueryParser()
+page_args = PageArgs()
+
+
+@dataclass
+class QueryParams:
+    """What a request asked for: includes, sparse fieldsets, sort, page and filters."""
+
+    include: dict = field(default_factory=dict)
+    fields: dict = field(default_factory=dict)
+    sort: list = field(default_factory=list)
+    page_number: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    filters: dict = field(default_factory=dict)
+
+
+def check_parameter_names(args, allowed_families):
+    """JSON:API 1.1: an all-lowercase name must be a family, in a form, this endpoint supports.
+
+    Names with any other character (`api_key`, `schedule_ids[]`) are implementation
+    parameters; endpoints read the ones they know.
+    """
+    for name in args:
+        match = FAMILY.match(name)
+        if not match:
+            continue
+        family, member = match["family"], match["member"]
+        well_formed = {
+            "include": member is None,
+            "sort": member is None,
+            "fields": bool(member),
+            "page": member in ("number", "size"),
+            "filter": member != "",
+        }
+        if family not in allowed_families or not well_formed.get(family, False):
+            raise InvalidQueryParameter(
+                f"The query parameter {name} is not supported here.", parameter=name
+            )
+
+
+def parse_include(raw, resource):
+    """`a.b,c` -> {"a": {"b": {}}, "c": {}}, every step checked against the types."""
+    tree = {}
+    if raw is None:
+        return tree
+    for path in raw.split(","):
+        steps = path.strip().split(".")
+        if not path.strip() or len(steps) > MAX_INCLUDE_DEPTH:
+            raise InvalidInclude(f"The include path {path!r} is not allowed.", parameter="include")
+        current, node = resource, tree
+        for step in steps:
+            relationship = current.relationships.get(step)
+            if relationship is None:
+                raise InvalidInclude(
+                    f"{current.type} has no relationship {step!r} (in include path {path!r}).",
+                    parameter="include",
+                )
+            node = node.setdefault(step, {})
+            current = relationship.target
+    return tree
+
+
+def parse_fields(args):
+    """`fields[TYPE]=a,b` for every type, each field checked against the type."""
+    fieldsets = {}
+    for name, value in args.items():
+        match = FAMILY.match(name)
+        if not match or match["family"] != "fields":
+            continue
+        type_name = match["member"]
+        resource = REGISTRY.get(type_name)
+        if resource is None:
+            raise InvalidFields(f"There is no type {type_name!r}.", parameter=name)
+        wanted = {f.strip() for f in value.split(",") if f.strip()}
+        unknown = wanted - set(resource.attributes) - set(resource.relationships)
+        if unknown:
+            raise InvalidFields(
+                f"{type_name} has no field(s) {', '.join(sorted(unknown))}.", parameter=name
+            )
+        fieldsets[type_name] = wanted
+    return fieldsets
+
+
+def parse_sort(raw, resource):
+    """`-name,id` -> [(column, descending)], each checked as a sortable attribute."""
+    if raw is None:
+        raw = ",".join(resource.default_sort)
+    order = []
+    for item in raw.split(","):
+        item = item.strip()
+        name = item.removeprefix("-")
+        column = resource.sorts.get(name)
+        if column is None:
+            raise InvalidSort(f"{resource.type} cannot be sorted by {name!r}.", parameter="sort")
+        order.append((column, item.startswith("-")))
+    return order
+
+
+def parse_filters(args, resource):
+    """Both filter syntaxes: `filter={"k":"v"}` and `filter[k]=v`; unknown keys refused."""
+    filters = {}
+    if "filter" in args:
+        try:
+            decoded = json.loads(args["filter"])
+        except ValueError:
+            decoded = None
+        if not isinstance(decoded, dict) or not all(
+            isinstance(v, str | int | float | bool) for v in decoded.values()
+        ):
+            raise InvalidFilter(
+                'filter must be a JSON object of keys to values, e.g. {"service":"primary-care"}.',
+                parameter="filter",
+            )
+        for key, value in decoded.items():
+            filters[key] = (json.dumps(value) if isinstance(value, bool) else str(value), "filter")
+    for name, value in args.items():
+        match = FAMILY.match(name)
+        if match and match["family"] == "filter" and match["member"] is not None:
+            filters[match["member"]] = (value, name)
+    for key, (_value, parameter) in filters.items():
+        if key not in resource.filters:
+            raise InvalidFilter(f"{resource.type} has no filter {key!r}.", parameter=parameter)
+    return filters
+
+
+def parse_query(args, resource, *, collection):
+    """Everything a request on `resource` asked for, or a 400 naming the bad parameter."""
+    families = {"include", "fields"} | ({"sort", "page", "filter"} if collection else set())
+    check_parameter_names(args, families)
+    params = QueryParams(
+        include=parse_include(args.get("include"), resource),
+        fields=parse_fields(args),
+    )
+    if collection:
+        params.sort = parse_sort(args.get("sort"), resource)
+        params.filters = parse_filters(args, resource)
+        page = parser.parse(page_args, location="query")
+        params.page_number, params.page_size = page["number"], page["size"]
+    return params

@@ -1,0 +1,121 @@
+"""A JSON:API type declared once: its schema, model, relationships, filters and sorts.
+
+The machinery in this package reads these declarations; it knows nothing of what
+the types mean. A type's attributes and relationships come from its
+marshmallow-jsonapi schema, so the schema stays the single description of a type.
+"""
+
+from dataclasses import dataclass, field
+
+from marshmallow_jsonapi.fields import BaseRelationship
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import InstrumentedAttribute
+from sqlalchemy.orm.properties import ColumnProperty
+
+REGISTRY = {}
+
+
+def is_plain_column(attribute):
+    """A mapped column of a scalar type (not JSON, not a relationship or a property)."""
+    return (
+        isinstance(attribute, InstrumentedAttribute)
+        and isinstance(attribute.property, ColumnProperty)
+        and attribute.type.python_type in (str, int, float, bool)
+    )
+
+
+@dataclass(frozen=True)
+class RelationshipSpec:
+    """One relationship of a type, read from its schema's `Relationship` field."""
+
+    name: str
+    type: str
+    many: bool
+    attribute: str
+
+    @property
+    def target(self):
+        return REGISTRY[self.type]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter key: `apply(statement, value)` returns the narrowed statement.
+
+    `apply` raises `InvalidFilter` for a malformed value; the machinery names the parameter.
+    """
+
+    apply: object
+    description: str = ""
+
+
+@dataclass
+class Resource:
+    """The declaration of one JSON:API type, backed by one SQLAlchemy model."""
+
+    schema_class: type
+    model: type
+    default_sort: tuple = ("id",)
+    filters: dict = field(default_factory=dict)
+    # Loader options that serializing an object always needs (attributes read across tables).
+    always_load: tuple = ()
+    # How a relationship's related objects are queried, for relationships that are not a
+    # plain SQLAlchemy relationship: name -> callable(parent) -> select of the target model.
+    related_queries: dict = field(default_factory=dict)
+    # Loader options replacing `selectinload(attribute)` for such relationships.
+    relationship_loaders: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.schema = self.schema_class()
+        self.type = self.schema.opts.type_
+        self.id_attribute = self.schema.fields["id"].attribute or "id"
+        self.attributes = {}
+        self.relationships = {}
+        for name, schema_field in self.schema.dump_fields.items():
+            key = schema_field.data_key or name
+            if name == "id":
+                continue
+            if isinstance(schema_field, BaseRelationship):
+                self.relationships[key] = RelationshipSpec(
+                    key, schema_field.type_, schema_field.many, schema_field.attribute or name
+                )
+            else:
+                self.attributes[key] = schema_field
+        self.sorts = self._sortable_columns()
+        REGISTRY[self.type] = self
+
+    def _sortable_columns(self):
+        """Attributes stored in a plain column of the model can be sorted on."""
+        sorts = {"id": getattr(self.model, self.id_attribute)}
+        for key, schema_field in self.attributes.items():
+            column = getattr(self.model, schema_field.attribute or schema_field.name, None)
+            if is_plain_column(column):
+                sorts[key] = column
+        return sorts
+
+    def base_query(self):
+        """The statement every request on this type starts from; `scoped` narrows it."""
+        return self.scoped(select(self.model))
+
+    def scoped(self, statement):
+        """Narrow a statement to what the current caller may see. Subclasses override."""
+        return statement
+
+    def id_column(self):
+        return getattr(self.model, self.id_attribute)
+
+    def object_id(self, obj):
+        return str(getattr(obj, self.id_attribute))
+
+    def related(self, obj, relationship):
+        """The object(s) a relationship points at, as loaded."""
+        return getattr(obj, relationship.attribute)
+
+    def loader(self, relationship, nested=()):
+        """The eager-loading option for one relationship, with its target's own needs."""
+        option = self.relationship_loaders.get(relationship.name)
+        if option is None:
+            option = selectinload(getattr(self.model, relationship.attribute))
+        sub_options = (*relationship.target.always_load, *nested)
+        return option.options(*sub_options) if sub_options else option

@@ -1,0 +1,155 @@
+"""The generic read endpoints every type gets: list, show, related and relationship."""
+
+from flask import request
+from sqlalchemy import func, select
+from sqlalchemy.orm import with_parent
+
+from inquick.extensions import db
+from inquick.jsonapi.document import (
+    collection_document,
+    linkage_document,
+    request_url,
+    single_document,
+)
+from inquick.jsonapi.errors import InvalidFilter, NotFound
+from inquick.jsonapi.media import document_response
+from inquick.jsonapi.query import parse_query
+
+
+def include_loaders(resource, include_tree):
+    """One eager-loading option per relationship in the include tree, nested like the tree."""
+    loaders = []
+    for name, subtree in include_tree.items():
+        relationship = resource.relationships[name]
+        nested = include_loaders(relationship.target, subtree)
+        loaders.append(resource.loader(relationship, nested=nested))
+    return loaders
+
+
+def loader_options(resource, include_tree):
+    """Everything serializing a page needs, one query per relationship level.
+
+    This is what keeps a request's query count independent of its page size.
+    """
+    return [*resource.always_load, *include_loaders(resource, include_tree)]
+
+
+def apply_filters(resource, statement, filters):
+    for key, (value, parameter) in filters.items():
+        try:
+            statement = resource.filters[key].apply(statement, value)
+        except InvalidFilter as error:
+            error.source = {"parameter": parameter}
+            raise
+    return statement
+
+
+def fetch_page(resource, statement, params):
+    """One page of `statement` in the requested order, and the total count."""
+    statement = apply_filters(resource, statement, params.filters)
+    count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    order = [column.desc() if descending else column.asc() for column, descending in params.sort]
+    order.append(resource.id_column().asc())  # a stable order whatever the sort keys
+    statement = (
+        statement.order_by(*order)
+        .limit(params.page_size)
+        .offset((params.page_number - 1) * params.page_size)
+        .options(*loader_options(resource, params.include))
+    )
+    return db.session.scalars(statement).unique().all(), count
+
+
+def find(resource, object_id, include_tree=None):
+    """The object with this id among those the caller may see, or a 404."""
+    statement = resource.base_query().where(resource.id_column() == object_id)
+    if include_tree is not None:
+        statement = statement.options(*loader_options(resource, include_tree))
+    obj = db.session.scalars(statement).unique().one_or_none()
+    if obj is None:
+        raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
+    return obj
+
+
+def list_resources(resource):
+    """GET /TYPE"""
+    params = parse_query(request.args, resource, collection=True)
+    objects, count = fetch_page(resource, resource.base_query(), params)
+    return document_response(collection_document(resource, objects, params, count))
+
+
+def show_resource(resource, object_id):
+    """GET /TYPE/{id}"""
+    params = parse_query(request.args, resource, collection=False)
+    obj = find(resource, object_id, params.include)
+    return document_response(single_document(resource, obj, params))
+
+
+def related_statement(resource, parent, relationship):
+    """The target type's statement narrowed to what `parent` points at."""
+    target = relationship.target
+    custom = resource.related_queries.get(relationship.name)
+    if custom is not None:
+        return target.scoped(custom(parent))
+    attribute = getattr(resource.model, relationship.attribute)
+    return target.base_query().where(with_parent(parent, attribute))
+
+
+def show_related(resource, object_id, name, *, identifiers_only=False):
+    """GET /TYPE/{id}/REL and GET /TYPE/{id}/relationships/REL"""
+    relationship = resource.relationships[name]
+    target = relationship.target
+    parent = find(resource, object_id)
+    statement = related_statement(resource, parent, relationship)
+    if relationship.many:
+        params = parse_query(request.args, target, collection=True)
+        objects, count = fetch_page(target, statement, params)
+        document = collection_document(
+            target, objects, params, count, identifiers_only=identifiers_only
+        )
+        if identifiers_only:
+            document["links"]["related"] = request_url().replace("/relationships/", "/", 1)
+        return document_response(document)
+    params = parse_query(request.args, target, collection=False)
+    if identifiers_only:
+        obj = db.session.scalars(statement).one_or_none()
+        related_url = request_url().replace("/relationships/", "/", 1)
+        return document_response(linkage_document(relationship, obj, request_url(), related_url))
+    statement = statement.options(*loader_options(target, params.include))
+    obj = db.session.scalars(statement).unique().one_or_none()
+    return document_response(single_document(target, obj, params))
+
+
+def add_resource_routes(blueprint, resource, *, decorators=(), aliases=()):
+    """Register the read endpoints of `resource` on `blueprint` (and its path aliases)."""
+
+    def wrap(view):
+        for decorator in reversed(decorators):
+            view = decorator(view)
+        return view
+
+    routes = [
+        ("", "list", wrap(lambda: list_resources(resource))),
+        ("/<object_id>", "show", wrap(lambda object_id: show_resource(resource, object_id))),
+    ]
+    for name in resource.relationships:
+        routes.append(
+            (
+                f"/<object_id>/{name}",
+                f"related_{name}",
+                wrap(lambda object_id, name=name: show_related(resource, object_id, name)),
+            )
+        )
+        routes.append(
+            (
+                f"/<object_id>/relationships/{name}",
+                f"relationship_{name}",
+                wrap(
+                    lambda object_id, name=name: show_related(
+                        resource, object_id, name, identifiers_only=True
+                    )
+                ),
+            )
+        )
+    for path in (resource.type, *aliases):
+        for suffix, endpoint, view in routes:
+            blueprint.add_url_rule(f"/{path}{suffix}", endpoint, view, methods=["GET"])

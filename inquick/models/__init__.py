@@ -1,0 +1,29 @@
+"""The data model, split by domain; importing this package registers every table."""
+
+from inquick.models.catalog import (
+    AppointmentType,
+    InsurancePlan,
+    Location,
+    MedicalGroup,
+    Provider,
+    Region,
+    Service,
+)
+from inquick.models.schedules import Schedule, ScheduleException, WeeklyWindow
+from inquick.models.tenancy import ApiKey, HealthSystem, PartnerHostname
+
+__all__ = [
+    "ApiKey",
+    "AppointmentType",
+    "HealthSystem",
+    "InsurancePlan",
+    "Location",
+    "MedicalGroup",
+    "PartnerHostname",
+    "Provider",
+    "Region",
+    "Schedule",
+    "ScheduleException",
+    "Service",
+    "WeeklyWindow",
+]

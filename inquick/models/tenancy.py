@@ -1,0 +1,73 @@
+"""Health systems, the partner hostnames that address them, and their API keys."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inquick.extensions import db
+from inquick.models.base import Timestamped, utcnow
+
+MODES = ("live", "test")
+
+
+class HealthSystem(Timestamped, db.Model):
+    """A tenant. A sandbox is a health system of mode `test` attached to its live one."""
+
+    __tablename__ = "health_systems"
+    __table_args__ = (UniqueConstraint("slug", "mode"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(4), default="live")
+    live_system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("health_systems.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    use_gtm_container: Mapped[bool] = mapped_column(Boolean, default=False)
+    disable_google_indexing: Mapped[bool] = mapped_column(Boolean, default=False)
+    gtm_container: Mapped[str | None] = mapped_column(String(40))
+    gtag_conversion_event_id: Mapped[str | None] = mapped_column(String(120))
+    gtag_id: Mapped[str | None] = mapped_column(String(40))
+
+    hostnames: Mapped[list["PartnerHostname"]] = relationship(
+        back_populates="health_system", cascade="all, delete-orphan"
+    )
+
+
+class PartnerHostname(db.Model):
+    """A client-facing domain of a live health system; the first path segment of every URL."""
+
+    __tablename__ = "partner_hostnames"
+
+    hostname: Mapped[str] = mapped_column(String(253), primary_key=True)
+    health_system_id: Mapped[int] = mapped_column(
+        ForeignKey("health_systems.id", ondelete="CASCADE"), index=True
+    )
+    health_system: Mapped[HealthSystem] = relationship(back_populates="hostnames")
+
+
+class ApiKey(db.Model):
+    """A partner's credential. Only a digest of the secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    health_system_id: Mapped[int] = mapped_column(
+        ForeignKey("health_systems.id", ondelete="CASCADE"), index=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(24))
+    mode: Mapped[str] = mapped_column(String(4))
+    scopes: Mapped[str] = mapped_column(String(400))
+    rate_limit: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    health_system: Mapped[HealthSystem] = relationship()
+
+    @property
+    def scope_set(self):
+        return frozenset(self.scopes.split())
