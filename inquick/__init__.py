@@ -1,5 +1,7 @@
 """inquick: a JSON:API service for healthcare scheduling."""
 
+import os
+
 from flask import Flask
 
 from inquick.config import load_config
@@ -7,7 +9,11 @@ from inquick.config import load_config
 
 def create_app(test_config=None):
     """Build the WSGI application from environment variables (or `test_config`)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INQUICK_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)

@@ -39,7 +39,8 @@ class QueryParser(FlaskParser):
     """webargs, with its failures answered as 400s that name the parameter."""
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        parameter, messages = next(iter(error.normalized_messages().items()))
+        by_location = error.normalized_messages()  # {"query": {"page[size]": [...]}}
+        parameter, messages = next(iter(by_location["query"].items()))
         raise InvalidPage(f"{parameter}: {' '.join(messages)}", parameter=parameter)
 
 

@@ -83,7 +83,12 @@ class Resource:
             else:
                 self.attributes[key] = schema_field
         self.sorts = self._sortable_columns()
+        self.filters = {"id": Filter(self._filter_by_ids, "comma-separated ids"), **self.filters}
         REGISTRY[self.type] = self
+
+    def _filter_by_ids(self, statement, value):
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        return statement.where(self.id_column().in_(ids))
 
     def _sortable_columns(self):
         """Attributes stored in a plain column of the model can be sorted on."""

@@ -1,0 +1,125 @@
+"""Fixtures: an app migrated once to head, and each test inside a transaction rolled back.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set
+(`.ci/run` does both).
+"""
+
+import os
+
+import flask_migrate
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from inquick import create_app
+from inquick.auth.keys import issue_key
+from inquick.config import database_url
+from inquick.extensions import db
+from tests import factories
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = database_url(
+        str(tmp_path_factory.mktemp("instance")),
+        {"DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")},
+    )
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        flask_migrate.upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def session(app):
+    """A session whose every commit is a savepoint inside one transaction, rolled back after."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        # A plain Session: Flask-SQLAlchemy's own picks its engine and would ignore `bind`.
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def tenant(session):
+    """A health system, published at `tenant-a.example.org`."""
+    return factories.HealthSystemFactory(slug="tenant-a", hostnames=["tenant-a.example.org"])
+
+
+@pytest.fixture
+def other_tenant(session):
+    """A second health system, whose rows must never reach `tenant`'s callers."""
+    return factories.HealthSystemFactory(slug="tenant-b", hostnames=["tenant-b.example.org"])
+
+
+def make_key(session, system, **options):
+    key, secret = issue_key(system, **options)
+    session.add(key)
+    session.flush()
+    return secret
+
+
+@pytest.fixture
+def key(session, tenant):
+    """A live partner key of `tenant`."""
+    return make_key(session, tenant)
+
+
+class Api:
+    """A test client bound to one partner hostname and key."""
+
+    def __init__(self, client, hostname, secret):
+        self.client, self.hostname, self.secret = client, hostname, secret
+
+    def url(self, path):
+        return f"/api/v3/{self.hostname}{path}"
+
+    def get(self, path, query=None, headers=None, **kwargs):
+        headers = {"Authorization": self.secret, **(headers or {})} if self.secret else headers
+        return self.client.get(self.url(path), query_string=query, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def api(client, key):
+    return Api(client, "tenant-a.example.org", key)
+
+
+@pytest.fixture
+def count_queries(app):
+    """A context manager counting the SQL statements run inside it."""
+
+    class Counter:
+        def __init__(self):
+            self.statements = []
+
+        def __enter__(self):
+            event.listen(db.engine, "before_cursor_execute", self.record)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(db.engine, "before_cursor_execute", self.record)
+
+        def record(self, _conn, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+                self.statements.append(statement)
+
+        @property
+        def count(self):
+            return len(self.statements)
+
+    return Counter
