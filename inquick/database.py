@@ -1,5 +1,6 @@
 """Database set-up: the engine's per-dialect behaviour and the migrations directory."""
 
+import math
 import os
 
 from sqlalchemy import event
@@ -31,7 +32,14 @@ def _make_sqlite_transactional(engine: Engine):
     def on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        # Not every SQLite build has math functions; distance ordering needs these three.
+        for name, function in (("sin", math.sin), ("cos", math.cos), ("radians", math.radians)):
+            dbapi_connection.create_function(name, 1, _null_safe(function), deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+def _null_safe(function):
+    return lambda value: None if value is None else function(value)

@@ -142,6 +142,21 @@ def parse_sort(raw, resource):
     return order
 
 
+def is_filter_value(value):
+    """A scalar, or an array of scalars (`"near": [43.6, -70.2]`)."""
+    scalar = (str, int, float, bool)
+    return isinstance(value, scalar) or (
+        isinstance(value, list) and all(isinstance(v, scalar) for v in value)
+    )
+
+
+def as_filter_text(value):
+    """The `filter[key]=...` spelling of a JSON value: arrays become comma-separated."""
+    if isinstance(value, list):
+        return ",".join(map(as_filter_text, value))
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def parse_filters(args, resource):
     """Both filter syntaxes: `filter={"k":"v"}` and `filter[k]=v`; unknown keys refused."""
     filters = {}
@@ -150,15 +165,13 @@ def parse_filters(args, resource):
             decoded = json.loads(args["filter"])
         except ValueError:
             decoded = None
-        if not isinstance(decoded, dict) or not all(
-            isinstance(v, str | int | float | bool) for v in decoded.values()
-        ):
+        if not isinstance(decoded, dict) or not all(map(is_filter_value, decoded.values())):
             raise InvalidFilter(
                 'filter must be a JSON object of keys to values, e.g. {"service":"primary-care"}.',
                 parameter="filter",
             )
         for key, value in decoded.items():
-            filters[key] = (json.dumps(value) if isinstance(value, bool) else str(value), "filter")
+            filters[key] = (as_filter_text(value), "filter")
     for name, value in args.items():
         match = FAMILY.match(name)
         if match and match["family"] == "filter" and match["member"] is not None:

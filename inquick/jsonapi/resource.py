@@ -13,6 +13,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.orm.properties import ColumnProperty
 
+from inquick.jsonapi.errors import InvalidFilter
+
 REGISTRY = {}
 
 
@@ -41,12 +43,17 @@ class RelationshipSpec:
 
 @dataclass(frozen=True)
 class Filter:
-    """A filter key: `apply(statement, value)` returns the narrowed statement.
+    """A filter key of a type.
 
-    `apply` raises `InvalidFilter` for a malformed value; the machinery names the parameter.
+    `condition(value)` returns a WHERE clause (or None for "no restriction"); filters
+    sharing a `together` function have their clauses combined by it into one clause, for
+    conditions that must hold on the same related row. A filter with `order(value)`
+    orders the results instead. Both raise `InvalidFilter` for a malformed value.
     """
 
-    apply: object
+    condition: object = None
+    order: object = None
+    together: object = None
     description: str = ""
 
 
@@ -83,12 +90,37 @@ class Resource:
             else:
                 self.attributes[key] = schema_field
         self.sorts = self._sortable_columns()
-        self.filters = {"id": Filter(self._filter_by_ids, "comma-separated ids"), **self.filters}
+        self.filters = {
+            "id": Filter(self._with_ids, description="ids, comma-separated"),
+            **self.filters,
+        }
         REGISTRY[self.type] = self
 
-    def _filter_by_ids(self, statement, value):
-        ids = [part.strip() for part in value.split(",") if part.strip()]
-        return statement.where(self.id_column().in_(ids))
+    def _with_ids(self, value):
+        return self.id_column().in_([part.strip() for part in value.split(",") if part.strip()])
+
+    def apply_filters(self, statement, filters):
+        """Narrow (and maybe order) `statement` by {key: (value, parameter name)}."""
+        grouped = {}
+        for key, (value, parameter) in filters.items():
+            declared = self.filters[key]
+            try:
+                if declared.order is not None:
+                    statement = statement.order_by(declared.order(value))
+                    continue
+                clause = declared.condition(value)
+            except InvalidFilter as error:
+                error.source = {"parameter": parameter}
+                raise
+            if clause is None:
+                continue
+            if declared.together is not None:
+                grouped.setdefault(declared.together, []).append(clause)
+            else:
+                statement = statement.where(clause)
+        for combine, clauses in grouped.items():
+            statement = statement.where(combine(clauses))
+        return statement
 
     def _sortable_columns(self):
         """Attributes stored in a plain column of the model can be sorted on."""

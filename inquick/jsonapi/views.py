@@ -11,7 +11,7 @@ from inquick.jsonapi.document import (
     request_url,
     single_document,
 )
-from inquick.jsonapi.errors import InvalidFilter, NotFound
+from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
 
@@ -34,19 +34,9 @@ def loader_options(resource, include_tree):
     return [*resource.always_load, *include_loaders(resource, include_tree)]
 
 
-def apply_filters(resource, statement, filters):
-    for key, (value, parameter) in filters.items():
-        try:
-            statement = resource.filters[key].apply(statement, value)
-        except InvalidFilter as error:
-            error.source = {"parameter": parameter}
-            raise
-    return statement
-
-
 def fetch_page(resource, statement, params):
     """One page of `statement` in the requested order, and the total count."""
-    statement = apply_filters(resource, statement, params.filters)
+    statement = resource.apply_filters(statement, params.filters)
     count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     order = [column.desc() if descending else column.asc() for column, descending in params.sort]
     order.append(resource.id_column().asc())  # a stable order whatever the sort keys

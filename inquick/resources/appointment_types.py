@@ -2,6 +2,8 @@
 
 from marshmallow_jsonapi import Schema, fields
 
+from inquick.catalog.schedules import offered_for_service, offered_in_context
+from inquick.jsonapi.resource import Filter
 from inquick.models import AppointmentType
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize
 
@@ -19,6 +21,9 @@ class AppointmentTypeSchema(Schema):
 
 
 appointment_types = CatalogResource(
-    AppointmentTypeSchema, AppointmentType, default_sort=("priority", "name")
+    AppointmentTypeSchema,
+    AppointmentType,
+    default_sort=("priority", "name"),
+    filters={"context": Filter(offered_in_context), "service": Filter(offered_for_service)},
 )
 blueprint = catalog_blueprint(appointment_types, aliases=("appointment_types",))

@@ -3,6 +3,8 @@
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy.orm import selectinload
 
+from inquick.catalog import providers as search
+from inquick.jsonapi.resource import Filter
 from inquick.models import Provider, Schedule
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize
 
@@ -36,10 +38,20 @@ class ProviderSchema(Schema):
         inflect = dasherize
 
 
+FILTERS = {
+    **{
+        name: Filter(condition, together=search.with_schedule)
+        for name, condition in search.SCHEDULE_CONDITIONS.items()
+    },
+    **{name: Filter(condition) for name, condition in search.PROVIDER_CONDITIONS.items()},
+    "near": Filter(order=search.nearest_first),
+}
+
 providers = CatalogResource(
     ProviderSchema,
     Provider,
     default_sort=("name",),
+    filters=FILTERS,
     always_load=(
         selectinload(Provider.medical_groups),
         selectinload(Provider.schedules).selectinload(Schedule.appointment_types),

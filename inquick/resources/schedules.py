@@ -3,6 +3,8 @@
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy.orm import selectinload
 
+from inquick.catalog.schedules import held_by_provider_type
+from inquick.jsonapi.resource import Filter
 from inquick.models import Schedule
 from inquick.models.schedules import WEEKDAYS
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize
@@ -54,7 +56,9 @@ class ScheduleSchema(Schema):
     location = fields.Relationship(type_="locations")
     provider = fields.Relationship(type_="providers")
     service = fields.Relationship(type_="services")
-    insurance_plans = fields.Relationship(type_="insurance-plans", many=True)
+    insurance_plans = fields.Relationship(
+        type_="insurance-plans", many=True, attribute="effective_insurance_plans"
+    )
     appointment_types = fields.Relationship(type_="appointment-types", many=True)
 
     class Meta:
@@ -73,6 +77,7 @@ schedules = ScheduleResource(
     ScheduleSchema,
     Schedule,
     default_sort=("sort-order", "name"),
+    filters={"provider-type": Filter(held_by_provider_type)},
     always_load=(
         selectinload(Schedule.service),
         selectinload(Schedule.weekly_windows),

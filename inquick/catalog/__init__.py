@@ -1,0 +1,1 @@
+"""Catalog search: the filters partner sites build "find a doctor" pages from."""

@@ -1,0 +1,41 @@
+"""Schedule, appointment-type and insurance-plan filters."""
+
+from sqlalchemy import func, or_, select
+
+from inquick.catalog.filters import one_or_more
+from inquick.catalog.providers import of_provider_type
+from inquick.models import AppointmentType, InsurancePlan, Schedule, Service
+from inquick.models.coverage import effective
+from inquick.sql import JsonListContains
+
+CONTEXTS = ("patient", "discharge", "internal")
+
+
+def held_by_provider_type(value):
+    """Schedules whose provider is of the type (practitioner, healthresource)."""
+    return Schedule.provider.has(of_provider_type(value))
+
+
+def offered_in_context(value):
+    """Appointment types offered in the context (Patient, Discharge, Internal)."""
+    return or_(
+        *(JsonListContains(AppointmentType.contexts, c) for c in one_or_more(value, CONTEXTS))
+    )
+
+
+def offered_for_service(value):
+    """Appointment types of a service, named by its name (the reference's form) or its id."""
+    wanted = [item.lower() for item in one_or_more(value)]
+    return AppointmentType.services.any(
+        or_(func.lower(Service.name).in_(wanted), Service.slug.in_(wanted))
+    )
+
+
+def accepted_by_active_schedules():
+    """Plans some active schedule accepts, through the override chain."""
+    accepted = (
+        select(effective.c.insurance_plan_id)
+        .join(Schedule, Schedule.id == effective.c.schedule_id)
+        .where(Schedule.active.is_(True))
+    )
+    return InsurancePlan.id.in_(accepted)
