@@ -33,7 +33,7 @@ def handle_http_exception(exception):
     error.code = HTTP_CODES.get(exception.code, "internal-error")
     headers = {}
     if exception.code == 405 and getattr(exception, "valid_methods", None):
-        headers["Allow"] = ", ".join(exception.valid_methods)
+        headers["Allow"] = ", ".join(sorted(exception.valid_methods))
     return error_response([error], exception.code, headers)
 
 

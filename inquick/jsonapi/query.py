@@ -182,9 +182,14 @@ def parse_filters(args, resource):
     return filters
 
 
-def parse_query(args, resource, *, collection):
-    """Everything a request on `resource` asked for, or a 400 naming the bad parameter."""
-    families = {"include", "fields"} | ({"sort", "page", "filter"} if collection else set())
+def parse_query(args, resource, *, collection, linkage=False):
+    """Everything a request on `resource` asked for, or a 400 naming the bad parameter.
+
+    Linkage (relationship endpoints) has no attributes to include or to trim.
+    """
+    families = set() if linkage else {"include", "fields"}
+    if collection:
+        families |= {"sort", "page", "filter"}
     check_parameter_names(args, families)
     params = QueryParams(
         include=parse_include(args.get("include"), resource),

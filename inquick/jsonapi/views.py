@@ -87,26 +87,41 @@ def related_statement(resource, parent, relationship):
 def show_related(resource, object_id, name, *, identifiers_only=False):
     """GET /TYPE/{id}/REL and GET /TYPE/{id}/relationships/REL"""
     relationship = resource.relationships[name]
-    target = relationship.target
     parent = find(resource, object_id)
-    statement = related_statement(resource, parent, relationship)
     if relationship.many:
-        params = parse_query(request.args, target, collection=True)
-        objects, count = fetch_page(target, statement, params)
-        document = collection_document(
-            target, objects, params, count, identifiers_only=identifiers_only
-        )
-        if identifiers_only:
-            document["links"]["related"] = request_url().replace("/relationships/", "/", 1)
-        return document_response(document)
-    params = parse_query(request.args, target, collection=False)
+        document = related_collection(resource, parent, relationship, identifiers_only)
+    else:
+        document = related_single(resource, parent, relationship, identifiers_only)
+    return document_response(document)
+
+
+def related_collection(resource, parent, relationship, identifiers_only):
+    """A to-many relationship: a paginated, sortable, filterable list of the target type."""
+    target = relationship.target
+    params = parse_query(request.args, target, collection=True, linkage=identifiers_only)
+    statement = related_statement(resource, parent, relationship)
+    objects, count = fetch_page(target, statement, params)
+    document = collection_document(
+        target, objects, params, count, identifiers_only=identifiers_only
+    )
     if identifiers_only:
-        obj = db.session.scalars(statement).one_or_none()
+        document["links"]["related"] = request_url().replace("/relationships/", "/", 1)
+    return document
+
+
+def related_single(resource, parent, relationship, identifiers_only):
+    """A to-one relationship: the target (or null), found again within the caller's scope."""
+    target = relationship.target
+    params = parse_query(request.args, target, collection=False, linkage=identifiers_only)
+    obj = resource.related(parent, relationship)
+    if obj is not None:
+        statement = target.base_query().where(target.id_column() == target.object_id(obj))
+        statement = statement.options(*loader_options(target, params.include))
+        obj = db.session.scalars(statement).unique().one_or_none()
+    if identifiers_only:
         related_url = request_url().replace("/relationships/", "/", 1)
-        return document_response(linkage_document(relationship, obj, request_url(), related_url))
-    statement = statement.options(*loader_options(target, params.include))
-    obj = db.session.scalars(statement).unique().one_or_none()
-    return document_response(single_document(target, obj, params))
+        return linkage_document(relationship, obj, request_url(), related_url)
+    return single_document(target, obj, params)
 
 
 def add_resource_routes(blueprint, resource, *, decorators=(), aliases=()):

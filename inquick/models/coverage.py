@@ -40,14 +40,15 @@ def effective_insurance_plans():
         .join(in_region, in_region.c.region_id == Location.region_id)
         .where(~has_own, ~location_has)
     )
+    default_plan = InsurancePlan.__table__.alias("default_plans")
     system_arm = (
-        select(Schedule.id, InsurancePlan.id)
+        select(Schedule.id, default_plan.c.id)
         .join(Location, Location.id == Schedule.location_id)
         .join(
-            InsurancePlan,
+            default_plan,
             and_(
-                InsurancePlan.health_system_id == Schedule.health_system_id,
-                InsurancePlan.accepted_by_default.is_(True),
+                default_plan.c.health_system_id == Schedule.health_system_id,
+                default_plan.c.accepted_by_default.is_(True),
             ),
         )
         .where(~has_own, ~location_has, ~region_has)
@@ -66,3 +67,16 @@ Schedule.effective_insurance_plans = relationship(
     viewonly=True,
     order_by=InsurancePlan.slug,
 )
+
+
+def plans_accepted_by(schedule):
+    """A SELECT of the plans `schedule` accepts.
+
+    Written out rather than through `with_parent`, which mis-adapts a relationship whose
+    secondary is a union.
+    """
+    return (
+        select(InsurancePlan)
+        .join(effective, effective.c.insurance_plan_id == InsurancePlan.id)
+        .where(effective.c.schedule_id == schedule.id)
+    )

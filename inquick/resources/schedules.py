@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 from inquick.catalog.schedules import held_by_provider_type
 from inquick.jsonapi.resource import Filter
 from inquick.models import Schedule
+from inquick.models.coverage import plans_accepted_by
 from inquick.models.schedules import WEEKDAYS
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize
 
@@ -78,6 +79,7 @@ schedules = ScheduleResource(
     Schedule,
     default_sort=("sort-order", "name"),
     filters={"provider-type": Filter(held_by_provider_type)},
+    related_queries={"insurance-plans": plans_accepted_by},
     always_load=(
         selectinload(Schedule.service),
         selectinload(Schedule.weekly_windows),
