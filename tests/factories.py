@@ -38,7 +38,7 @@ class HealthSystemFactory(Factory):
 
     @factory.post_generation
     def hostnames(self, create, names, **kwargs):
-        for name in names or [f"{self.slug}.example.org"]:
+        for name in [f"{self.slug}.example.org"] if names is None else names:
             self.hostnames.append(PartnerHostname(hostname=name))
         if create:
             db.session.flush()
