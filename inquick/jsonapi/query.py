@@ -19,11 +19,15 @@ from inquick.jsonapi.errors import (
 )
 from inquick.jsonapi.resource import REGISTRY
 
-FAMILY = re.compile(r"^(?P<family>[a-z]+)(?:\[(?P<member>[^\[\]]*)\])?$")
+# A JSON:API family parameter: an all-lowercase base name, maybe followed by brackets.
+FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<brackets>\[.*)?$")
+MEMBER = re.compile(r"^\[(?P<member>[^\[\]]*)\]$")
 MAX_INCLUDE_DEPTH = 4
 
 
 class PageArgs(Schema):
+    error_class = InvalidPage
+
     number = fields.Int(data_key="page[number]", load_default=1, validate=validate.Range(min=1))
     size = fields.Int(
         data_key="page[size]",
@@ -41,7 +45,10 @@ class QueryParser(FlaskParser):
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         by_location = error.normalized_messages()  # {"query": {"page[size]": [...]}}
         parameter, messages = next(iter(by_location["query"].items()))
-        raise InvalidPage(f"{parameter}: {' '.join(messages)}", parameter=parameter)
+        if isinstance(messages, dict):  # a list parameter: {index: [messages]}
+            messages = [m for item in messages.values() for m in item]
+        error_class = getattr(schema, "error_class", InvalidQueryParameter)
+        raise error_class(f"{parameter}: {' '.join(messages)}", parameter=parameter)
 
 
 parser = QueryParser()
@@ -70,7 +77,15 @@ def check_parameter_names(args, allowed_families):
         match = FAMILY.match(name)
         if not match:
             continue
-        family, member = match["family"], match["member"]
+        family, brackets = match["family"], match["brackets"]
+        member = None
+        if brackets is not None:
+            single = MEMBER.match(brackets)
+            if single is None:  # filter[a][b]: nested members are not supported
+                raise InvalidQueryParameter(
+                    f"The query parameter {name} is not supported here.", parameter=name
+                )
+            member = single["member"]
         well_formed = {
             "include": member is None,
             "sort": member is None,
@@ -113,7 +128,7 @@ def parse_fields(args):
         match = FAMILY.match(name)
         if not match or match["family"] != "fields":
             continue
-        type_name = match["member"]
+        type_name = match["brackets"][1:-1]
         resource = REGISTRY.get(type_name)
         if resource is None:
             raise InvalidFields(f"There is no type {type_name!r}.", parameter=name)
@@ -174,12 +189,21 @@ def parse_filters(args, resource):
             filters[key] = (as_filter_text(value), "filter")
     for name, value in args.items():
         match = FAMILY.match(name)
-        if match and match["family"] == "filter" and match["member"] is not None:
-            filters[match["member"]] = (value, name)
+        if match and match["family"] == "filter" and match["brackets"] is not None:
+            filters[match["brackets"][1:-1]] = (value, name)
     for key, (_value, parameter) in filters.items():
         if key not in resource.filters:
             raise InvalidFilter(f"{resource.type} has no filter {key!r}.", parameter=parameter)
     return filters
+
+
+def parse_arguments(schema, args):
+    """An endpoint's own (non-JSON:API) query parameters, read by a webargs schema.
+
+    No JSON:API family applies to such an endpoint, so any all-lowercase name is a 400.
+    """
+    check_parameter_names(args, allowed_families=())
+    return parser.parse(schema, location="query")
 
 
 def parse_query(args, resource, *, collection, linkage=False):

@@ -97,7 +97,10 @@ class Resource:
         REGISTRY[self.type] = self
 
     def _with_ids(self, value):
-        return self.id_column().in_([part.strip() for part in value.split(",") if part.strip()])
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        if not ids:
+            raise InvalidFilter("The id filter needs at least one id.")
+        return self.id_column().in_(ids)
 
     def apply_filters(self, statement, filters):
         """Narrow (and maybe order) `statement` by {key: (value, parameter name)}."""

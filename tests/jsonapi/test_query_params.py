@@ -51,6 +51,11 @@ def test_malformed_json_filter(api, schedule, raw):
     assert_bad_parameter(api.get("/schedules", {"filter": raw}), "filter", "invalid-filter")
 
 
+def test_an_empty_id_filter_is_refused(api, schedule):
+    response = api.get("/schedules", {"filter[id]": " , "})
+    assert_bad_parameter(response, "filter[id]", "invalid-filter")
+
+
 def test_both_filter_syntaxes_filter(api, tenant):
     a = factories.ServiceFactory(health_system=tenant, slug="a")
     factories.ServiceFactory(health_system=tenant, slug="b")
@@ -84,7 +89,9 @@ def test_bad_page_values(api, schedule, parameter, value):
     assert_bad_parameter(api.get("/schedules", {parameter: value}), parameter, "invalid-page")
 
 
-@pytest.mark.parametrize("name", ["bogus", "page[offset]", "include[x]", "sort[name]", "fields"])
+@pytest.mark.parametrize(
+    "name", ["bogus", "page[offset]", "include[x]", "sort[name]", "fields", "filter[id][x]"]
+)
 def test_unsupported_lowercase_parameters(api, schedule, name):
     response = api.get("/schedules", {name: "1"})
     assert_bad_parameter(response, name, "invalid-query-parameter")
