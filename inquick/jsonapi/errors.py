@@ -18,6 +18,7 @@ ERROR_CODES = {
     "payload-too-large": (413, "Payload too large"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "unprocessable": (422, "Unprocessable entity"),
+    "emergency": (422, "Possible emergency"),
     "rate-limited": (429, "Too many requests"),
     "internal-error": (500, "Internal server error"),
     "unavailable": (503, "Service unavailable"),
@@ -120,6 +121,10 @@ class UnsupportedMediaType(JsonApiError):
 
 class Unprocessable(JsonApiError):
     code = "unprocessable"
+
+
+class Emergency(JsonApiError):
+    code = "emergency"
 
 
 class RateLimited(JsonApiError):

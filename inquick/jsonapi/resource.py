@@ -59,7 +59,8 @@ class Filter:
 
 @dataclass
 class Resource:
-    """The declaration of one JSON:API type, backed by one SQLAlchemy model."""
+    """The declaration of one JSON:API type, backed by one SQLAlchemy model (or by none,
+    for a type that is only ever built in Python and serialized)."""
 
     schema_class: type
     model: type
@@ -127,6 +128,8 @@ class Resource:
 
     def _sortable_columns(self):
         """Attributes stored in a plain column of the model can be sorted on."""
+        if self.model is None:  # a type built in Python, never listed from a table
+            return {}
         sorts = {"id": getattr(self.model, self.id_attribute)}
         for key, schema_field in self.attributes.items():
             column = getattr(self.model, schema_field.attribute or schema_field.name, None)

@@ -12,10 +12,17 @@ from inquick.models.catalog import (
 )
 from inquick.models.schedules import Schedule, ScheduleException, WeeklyWindow
 from inquick.models.tenancy import ApiKey, HealthSystem, PartnerHostname
+from inquick.models.visits import (
+    ConfirmationCounter,
+    Visit,
+    VisitSettings,
+    VisitValidation,
+)
 
 __all__ = [
     "ApiKey",
     "AppointmentType",
+    "ConfirmationCounter",
     "HealthSystem",
     "InsurancePlan",
     "Location",
@@ -26,5 +33,8 @@ __all__ = [
     "Schedule",
     "ScheduleException",
     "Service",
+    "Visit",
+    "VisitSettings",
+    "VisitValidation",
     "WeeklyWindow",
 ]

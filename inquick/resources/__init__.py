@@ -6,12 +6,16 @@ from inquick.auth.tenancy import API_PREFIXES
 def init_app(app):
     from inquick.resources import (
         appointment_types,
+        availability,
         health_systems,
         insurance_plans,
         locations,
         providers,
         schedules,
         simple,
+        visit_settings,
+        visit_tokens,
+        visits,
     )
 
     blueprints = [
@@ -23,6 +27,10 @@ def init_app(app):
         insurance_plans.blueprint,
         providers.blueprint,
         schedules.blueprint,
+        availability.blueprint,
+        visit_tokens.blueprint,
+        visits.blueprint,
+        visit_settings.blueprint,
     ]
     for blueprint in blueprints:
         for index, prefix in enumerate(API_PREFIXES):

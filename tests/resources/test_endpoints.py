@@ -2,11 +2,13 @@
 
 import re
 import uuid
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from inquick.auth.keys import SCOPES
+from inquick.booking.availability import free_times
+from inquick.booking.schedule_rules import rules_of
 from inquick.models import PartnerHostname, WeeklyWindow
 from tests import factories
 from tests.conftest import Api, make_key
@@ -490,10 +492,21 @@ def test_an_unknown_id_is_a_404_error_document(api, catalog, path):
 
 
 # Query parameters that a route needs to answer 200; a new route that needs some is taught here.
+def first_free_time(schedule):
+    now = datetime.now(UTC)
+    today = now.date()
+    found = free_times(rules_of(schedule), 30, [], today, today + timedelta(days=14), now)
+    return found[0].start.isoformat()
+
+
 REQUIRED_QUERIES = {
     "available-appointment-times": lambda c: {
         "schedule_ids[]": c["schedule"].id,
         "appointment_type": "annual-physical",
+    },
+    "visit-token": lambda c: {
+        "schedule_id": c["schedule"].id,
+        "appointment_at": first_free_time(c["schedule"]),
     },
 }
 

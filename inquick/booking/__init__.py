@@ -1,0 +1,1 @@
+"""Booking: availability, visit tokens, visit rules and reserving slots."""

@@ -1,0 +1,95 @@
+"""Reserving a slot: the one place a visit is created, safe under concurrent requests.
+
+Capacity is checked and the visit written while holding a lock on the schedule's row
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite's database write lock), so that two
+requests for the last place of a slot, in any two server processes, are serialized:
+the second one sees the first one's visit and is refused.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from inquick.booking.availability import slot_at
+from inquick.booking.schedule_rules import as_utc, booked_intervals, rules_of
+from inquick.models import ConfirmationCounter, Schedule, Visit
+
+
+class SlotUnavailable(Exception):
+    """The time is not a slot of the schedule, or the slot is full."""
+
+
+def lock_schedule(session, schedule_id):
+    """Hold the schedule's booking lock until the transaction ends."""
+    if session.get_bind().dialect.name == "sqlite":
+        # A no-op write takes SQLite's write lock now, rather than at the INSERT, so that
+        # the capacity check below already sees every committed booking.
+        session.execute(
+            text("UPDATE schedules SET capacity = capacity WHERE id = :id"), {"id": schedule_id}
+        )
+    else:
+        session.execute(select(Schedule.id).where(Schedule.id == schedule_id).with_for_update())
+
+
+def next_confirmation_number(session, health_system_id):
+    """The health system's next confirmation number.
+
+    The UPDATE locks the counter row until commit, so numbers are unique and increasing
+    even across server processes.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ConfirmationCounter)
+        .values(health_system_id=health_system_id, last_number=0)
+        .on_conflict_do_nothing()
+    )
+    return session.scalar(
+        update(ConfirmationCounter)
+        .where(ConfirmationCounter.health_system_id == health_system_id)
+        .values(last_number=ConfirmationCounter.last_number + 1)
+        .returning(ConfirmationCounter.last_number)
+    )
+
+
+def free_slot(session, schedule, duration_minutes, start, now):
+    """The slot of `schedule` starting at `start` if it has room, else `SlotUnavailable`."""
+    end = start + timedelta(minutes=duration_minutes)
+    booked = booked_intervals(session, [schedule.id], start - timedelta(days=1), end)
+    slot = slot_at(rules_of(schedule), duration_minutes, booked[schedule.id], start, now)
+    if slot is None:
+        raise SlotUnavailable("That time is not a bookable slot of this schedule.")
+    if slot.remaining <= 0:
+        raise SlotUnavailable("That slot has just been taken; choose another time.")
+    return slot
+
+
+def reserve_slot(session, *, schedule, appointment_type, start, now, **visit_fields):
+    """Create the visit for `start` if the slot still has room; the caller commits."""
+    lock_schedule(session, schedule.id)
+    duration = appointment_type.duration_minutes if appointment_type else default_duration(schedule)
+    free_slot(session, schedule, duration, start, now)
+    starts_at = as_utc(start)
+    visit = Visit(
+        health_system_id=schedule.health_system_id,
+        schedule=schedule,
+        appointment_type=appointment_type,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=duration),
+        confirmation_number=next_confirmation_number(session, schedule.health_system_id),
+        **visit_fields,
+    )
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def default_type(schedule):
+    """The schedule's highest-priority appointment type (priority 1 first), if it has any."""
+    return schedule.appointment_types[0] if schedule.appointment_types else None
+
+
+def default_duration(schedule):
+    """A visit without a type lasts one slot interval."""
+    return schedule.slot_interval_minutes

@@ -1,0 +1,56 @@
+"""Reading a schedule's stored rules and booked visits into the availability engine's terms."""
+
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from inquick.booking.availability import DatedException, Rules, Window
+from inquick.models import Visit
+
+# Statuses that hold a slot.
+HOLDING = ("scheduled", "completed", "no-show")
+
+
+def as_utc(moment):
+    """An aware UTC datetime; SQLite hands back naive ones, which we always store in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def rules_of(schedule):
+    """The engine's `Rules` for a schedule (windows and exceptions must be loaded)."""
+    return Rules(
+        time_zone=schedule.time_zone_name,
+        windows=tuple(Window(w.weekday, w.opens_at, w.closes_at) for w in schedule.weekly_windows),
+        exceptions=tuple(
+            DatedException(e.on_date, e.closed, e.opens_at, e.closes_at)
+            for e in schedule.exceptions
+        ),
+        slot_interval_minutes=schedule.slot_interval_minutes,
+        capacity=schedule.capacity,
+        minimum_notice_minutes=schedule.minimum_notice_minutes,
+        booking_horizon_days=schedule.booking_horizon_days,
+    )
+
+
+def booked_intervals(session, schedule_ids, start, end):
+    """{schedule id: [(start, end), ...]} of the visits holding time in [start, end), one query."""
+    rows = session.execute(
+        select(Visit.schedule_id, Visit.starts_at, Visit.ends_at).where(
+            Visit.schedule_id.in_(list(schedule_ids)),
+            Visit.status.in_(HOLDING),
+            Visit.starts_at < end.astimezone(UTC),
+            Visit.ends_at > start.astimezone(UTC),
+        )
+    )
+    booked = defaultdict(list)
+    for schedule_id, starts_at, ends_at in rows:
+        booked[schedule_id].append((as_utc(starts_at), as_utc(ends_at)))
+    return booked
+
+
+def local_day_bounds(start_date, end_date):
+    """A UTC range surely covering the local dates [start_date, end_date] in any zone."""
+    start = datetime.combine(start_date, time.min, tzinfo=UTC) - timedelta(days=1)
+    end = datetime.combine(end_date, time.min, tzinfo=UTC) + timedelta(days=2)
+    return start, end

@@ -1,0 +1,252 @@
+"""The rules a visit's attributes must meet: reported by visit-settings, enforced by POST /visits.
+
+Both read the same list of `Validation`s from `rules_for(schedule)`, and POST /visits
+checks a visit with `violations(...)`, which interprets each rule exactly as its
+report says. That is what keeps a partner's form and the server in agreement.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+# The reference's visit attributes (contract section 5), in its order.
+ATTRIBUTES = (
+    "address", "address-2", "appointment-at", "appointment-type", "birthdate",
+    "caregiver-name", "city", "comments", "email", "first-name", "gender", "has-physician",
+    "insurance-group-number", "insurance-member-number", "insurance-plan-name",
+    "insurance-plan-permalink", "insurance-plan-phone-number", "last-name", "middle-initial",
+    "new-patient", "optin", "patient-complaint", "phone-number", "pregnant",
+    "primary-care-physician", "referer", "remote-uid", "requires-standing-assistance",
+    "requires-translator", "state", "translator-language", "url", "user-agent",
+    "weeks-pregnant", "zip",
+)  # fmt: skip
+REQUIRED = (
+    "appointment-at", "birthdate", "email", "first-name", "last-name", "gender",
+    "new-patient", "phone-number",
+)  # fmt: skip
+# Sent by the reference's own forms; a partner must never send them: the patient agreed
+# to nothing on the partner's site that we could rely on.
+FORBIDDEN = ("terms-tos", "terms-911")
+CAREGIVER_AGE = 13
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE_DELIMITERS = re.compile(r"[\s().\-]")
+ACCEPTED = (True, "yes", "true", "1", 1)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """One rule: a kind, the attributes it applies to, its options and an optional condition.
+
+    `condition` is {"attribute": A, "in": [...]} (A has one of the values) or
+    {"attribute": "birthdate", "age-at-most": N}; the rule applies only when it holds.
+    """
+
+    id: str
+    kind: str
+    attributes: tuple
+    options: dict = field(default_factory=dict)
+    message: str | None = None
+    condition: dict | None = None
+
+
+def built_in_rules(schedule):
+    """The rules every schedule has (contract section 5)."""
+    rules = [
+        Validation("required", "presence", REQUIRED),
+        Validation("email", "email", ("email",)),
+        Validation("phone-number", "phone", ("phone-number",)),
+        Validation("gender", "inclusion", ("gender",), {"in": ["female", "male"]}),
+        Validation("new-patient", "inclusion", ("new-patient",), {"in": ["yes", "no"]}),
+        Validation("pregnant", "inclusion", ("pregnant",), {"in": ["yes", "no"]}),
+        Validation("birthdate", "birthdate", ("birthdate",), age_limit(schedule)),
+        Validation(
+            "caregiver-name",
+            "presence",
+            ("caregiver-name",),
+            message=f"is required for patients aged {CAREGIVER_AGE} or younger",
+            condition={"attribute": "birthdate", "age-at-most": CAREGIVER_AGE},
+        ),
+        Validation(
+            "weeks-pregnant",
+            "presence",
+            ("weeks-pregnant",),
+            condition={"attribute": "pregnant", "in": ["yes"]},
+        ),
+        Validation(
+            "weeks-pregnant-range",
+            "numericality",
+            ("weeks-pregnant",),
+            {"only-integer": True, "greater-than-or-equal-to": 1, "less-than-or-equal-to": 45},
+        ),
+    ]
+    type_ids = [t.slug for t in schedule.appointment_types]
+    if type_ids:
+        rules.append(Validation("appointment-type", "presence", ("appointment-type",)))
+        rules.append(
+            Validation(
+                "appointment-type-offered", "inclusion", ("appointment-type",), {"in": type_ids}
+            )
+        )
+    return rules
+
+
+def age_limit(schedule):
+    """The schedule's age limit as birthdate options (age in whole years, as of today)."""
+    threshold = schedule.age_limit_threshold
+    if threshold is None:
+        return {}
+    if schedule.age_limit_direction == "younger":
+        return {"maximum-age": threshold - 1}
+    return {"minimum-age": threshold}
+
+
+def rules_for(schedule):
+    """Every rule a visit to `schedule` must meet: the built-in ones, then the schedule's own."""
+    own = [
+        Validation(v.id, v.kind, tuple(v.attributes), dict(v.options or {}), v.message)
+        for v in schedule.visit_validations
+    ]
+    return built_in_rules(schedule) + own
+
+
+def enabled_fields(schedule):
+    """The attributes a visit to `schedule` may carry: the schedule's chosen fields (all of
+    them unless it chose), always with the ones a rule requires."""
+    stored = schedule.visit_settings
+    chosen = stored.enabled_fields if stored and stored.enabled_fields is not None else ATTRIBUTES
+    required = set(REQUIRED) | ({"appointment-type"} if schedule.appointment_types else set())
+    return [name for name in ATTRIBUTES if name in chosen or name in required]
+
+
+def age_on(birthdate, today):
+    before_birthday = (today.month, today.day) < (birthdate.month, birthdate.day)
+    return today.year - birthdate.year - before_birthday
+
+
+def parse_date(value):
+    if not (isinstance(value, str) and len(value) == 10):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def condition_holds(condition, attributes, today):
+    if condition is None:
+        return True
+    value = attributes.get(condition["attribute"])
+    if "in" in condition:
+        return value in condition["in"]
+    born = parse_date(value)
+    return born is not None and age_on(born, today) <= condition["age-at-most"]
+
+
+def number(value):
+    """A number from a JSON number or a numeric string; None otherwise (booleans too)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def check_email(options, value, today):
+    return None if isinstance(value, str) and EMAIL.fullmatch(value) else "is not an email address"
+
+
+def check_phone(options, value, today):
+    digits = PHONE_DELIMITERS.sub("", value) if isinstance(value, str) else ""
+    return None if re.fullmatch(r"[0-9]{10}", digits) else "must be 10 digits"
+
+
+def check_format(options, value, today):
+    matches = isinstance(value, str) and re.fullmatch(options["with"], value)
+    return None if matches else "has an invalid format"
+
+
+def check_inclusion(options, value, today):
+    allowed = options["in"]
+    return None if value in allowed else f"must be one of: {', '.join(map(str, allowed))}"
+
+
+def check_length(options, value, today):
+    size = len(value) if isinstance(value, str) else len(str(value))
+    if "is" in options and size != options["is"]:
+        return f"must be {options['is']} characters long"
+    if size < options.get("minimum", size):
+        return f"must be at least {options['minimum']} characters long"
+    if size > options.get("maximum", size):
+        return f"must be at most {options['maximum']} characters long"
+    return None
+
+
+def check_number(options, value, today):
+    amount = number(value)
+    if amount is None:
+        return "must be a number"
+    if options.get("only-integer") and amount != int(amount):
+        return "must be a whole number"
+    if amount < options.get("greater-than-or-equal-to", amount):
+        return f"must be at least {options['greater-than-or-equal-to']}"
+    if amount > options.get("less-than-or-equal-to", amount):
+        return f"must be at most {options['less-than-or-equal-to']}"
+    return None
+
+
+def check_birthdate(options, value, today):
+    born = parse_date(value)
+    if born is None:
+        return "must be a date (YYYY-MM-DD)"
+    if born >= today:
+        return "must be before today"
+    age = age_on(born, today)
+    if age < options.get("minimum-age", age):
+        return f"must make the patient at least {options['minimum-age']} for this schedule"
+    if age > options.get("maximum-age", age):
+        return f"must make the patient at most {options['maximum-age']} for this schedule"
+    return None
+
+
+# Kinds that judge a value only when it is there (presence and acceptance judge absence).
+VALUE_CHECKS = {
+    "email": check_email,
+    "phone": check_phone,
+    "format": check_format,
+    "inclusion": check_inclusion,
+    "length": check_length,
+    "numericality": check_number,
+    "birthdate": check_birthdate,
+}
+
+
+def failure(rule, value, today):
+    """The message for `value` under `rule`, or None when it passes."""
+    if rule.kind == "presence":
+        return "is required" if blank(value) else None
+    if rule.kind == "acceptance":
+        return None if value in rule.options.get("accept", ACCEPTED) else "must be accepted"
+    if blank(value):
+        return None
+    return VALUE_CHECKS[rule.kind](rule.options, value, today)
+
+
+def violations(rules, attributes, today):
+    """{attribute: message} for the first rule each attribute breaks."""
+    found = {}
+    for rule in rules:
+        if not condition_holds(rule.condition, attributes, today):
+            continue
+        for name in rule.attributes:
+            if name not in found:
+                message = failure(rule, attributes.get(name), today)
+                if message:
+                    found[name] = rule.message or message
+    return found

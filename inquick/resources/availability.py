@@ -1,0 +1,144 @@
+"""available-appointment-times: the free (or all) slots of some schedules over some days."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, g, request
+from marshmallow import Schema, validate
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from webargs import fields
+
+from inquick.auth.keys import require_scope
+from inquick.booking.availability import slots
+from inquick.booking.reservations import default_type
+from inquick.booking.schedule_rules import booked_intervals, local_day_bounds, rules_of
+from inquick.extensions import db
+from inquick.jsonapi.document import api_root, request_url
+from inquick.jsonapi.errors import InvalidQueryParameter, NotFound
+from inquick.jsonapi.media import document_response
+from inquick.jsonapi.query import parse_arguments
+from inquick.models import Schedule
+
+blueprint = Blueprint("available-appointment-times", __name__)
+MAX_SCHEDULES = 50
+MAX_DAYS = 92
+
+
+class AvailabilityArgs(Schema):
+    schedule_ids = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=64)),
+        data_key="schedule_ids[]",
+        required=True,
+        validate=validate.Length(min=1, max=MAX_SCHEDULES),
+    )
+    appointment_type = fields.Str(data_key="appointment_type", validate=validate.Length(max=120))
+    start_date = fields.Date(data_key="start_date")
+    end_date = fields.Date(data_key="end_date")
+    available_only = fields.Bool(data_key="available_only", load_default=True)
+
+    class Meta:
+        unknown = "exclude"
+
+
+availability_args = AvailabilityArgs()
+
+
+def requested_schedules(ids):
+    """The caller's active schedules with these ids, with what the engine needs loaded."""
+    found = db.session.scalars(
+        select(Schedule)
+        .where(Schedule.health_system_id == g.tenant.id, Schedule.active.is_(True))
+        .where(Schedule.id.in_(ids))
+        .options(
+            selectinload(Schedule.weekly_windows),
+            selectinload(Schedule.exceptions),
+            selectinload(Schedule.appointment_types),
+        )
+    ).all()
+    by_id = {s.id: s for s in found}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise NotFound(f"No schedule {missing[0]!r}.", parameter="schedule_ids[]")
+    return [by_id[i] for i in dict.fromkeys(ids)]
+
+
+def appointment_type_of(schedule, slug):
+    """The requested type (which the schedule must offer) or the schedule's default one."""
+    if slug is None:
+        return default_type(schedule)
+    for offered in schedule.appointment_types:
+        if offered.slug == slug:
+            return offered
+    raise InvalidQueryParameter(
+        f"Schedule {schedule.id} does not offer the appointment type {slug!r}.",
+        parameter="appointment_type",
+    )
+
+
+def date_range(schedule, args, now):
+    """The local dates asked for; by default today through the booking horizon."""
+    today = now.astimezone(ZoneInfo(schedule.time_zone_name)).date()
+    start = args.get("start_date") or today
+    end = args.get("end_date") or today + timedelta(days=schedule.booking_horizon_days)
+    if end < start:
+        raise InvalidQueryParameter("end_date is before start_date.", parameter="end_date")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidQueryParameter(
+            f"Ask for at most {MAX_DAYS} days at a time.", parameter="end_date"
+        )
+    return start, end
+
+
+@blueprint.get("/available-appointment-times")
+@require_scope("availability:read")
+def available_appointment_times():
+    """GET /available-appointment-times"""
+    args = parse_arguments(availability_args, request.args)
+    now = datetime.now(UTC)
+    schedules = requested_schedules(args["schedule_ids"])
+    plans = []
+    for schedule in schedules:
+        kind = appointment_type_of(schedule, args.get("appointment_type"))
+        plans.append((schedule, kind, *date_range(schedule, args, now)))
+    earliest = min(local_day_bounds(p[2], p[3])[0] for p in plans)
+    latest = max(local_day_bounds(p[2], p[3])[1] for p in plans)
+    booked = booked_intervals(db.session, [s.id for s in schedules], earliest, latest)
+    data = [
+        availability_object(schedule, kind, start, end, booked[schedule.id], now, args)
+        for schedule, kind, start, end in plans
+    ]
+    return document_response(
+        {"jsonapi": {"version": "1.1"}, "links": {"self": request_url()}, "data": data}
+    )
+
+
+def availability_object(schedule, kind, start, end, booked, now, args):
+    """One schedule's entry: its times, and its slots with room when asked for all."""
+    duration = kind.duration_minutes if kind else schedule.slot_interval_minutes
+    found = slots(rules_of(schedule), duration, booked, start, end, now)
+    if args["available_only"]:
+        found = [slot for slot in found if slot.remaining > 0]
+    attributes = {
+        "schedule-id": schedule.id,
+        "appointment-type": kind.slug if kind else None,
+        "start-date": start.isoformat(),
+        "end-date": end.isoformat(),
+        "times": [slot.start.isoformat() for slot in found],
+    }
+    if not args["available_only"]:
+        attributes["slots"] = [
+            {"time": slot.start.isoformat(), "remaining-capacity": slot.remaining} for slot in found
+        ]
+    schedule_url = f"{api_root()}/schedules/{schedule.id}"
+    return {
+        "type": "available-appointment-times",
+        "id": f"{schedule.id}:{kind.slug if kind else 'none'}",
+        "attributes": attributes,
+        "relationships": {
+            "schedule": {
+                "links": {"related": schedule_url},
+                "data": {"type": "schedules", "id": schedule.id},
+            }
+        },
+    }

@@ -1,0 +1,85 @@
+"""visit-token: a short-lived token for booking one free slot."""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, g, request
+from marshmallow import Schema, validate
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from webargs import fields
+
+from inquick.auth.keys import require_scope
+from inquick.booking.reservations import SlotUnavailable, default_type, free_slot
+from inquick.booking.tokens import issue_token
+from inquick.config import token_secret
+from inquick.extensions import db
+from inquick.jsonapi.errors import InvalidQueryParameter, NotFound, Unprocessable
+from inquick.jsonapi.query import parse_arguments
+from inquick.models import Schedule
+
+blueprint = Blueprint("visit-token", __name__)
+JWT_MEDIA_TYPE = "application/jwt"
+
+
+class VisitTokenArgs(Schema):
+    schedule_id = fields.Str(
+        data_key="schedule_id", required=True, validate=validate.Length(min=1, max=64)
+    )
+    appointment_at = fields.AwareDateTime(data_key="appointment_at", required=True)
+    appointment_type = fields.Str(data_key="appointment_type", validate=validate.Length(max=120))
+
+    class Meta:
+        unknown = "exclude"
+
+
+visit_token_args = VisitTokenArgs()
+
+
+def bookable_schedule(schedule_id, parameter):
+    """One of the caller's active schedules, with its rules loaded, or a 404."""
+    schedule = db.session.scalar(
+        select(Schedule)
+        .where(Schedule.id == schedule_id, Schedule.health_system_id == g.tenant.id)
+        .where(Schedule.active.is_(True))
+        .options(
+            selectinload(Schedule.weekly_windows),
+            selectinload(Schedule.exceptions),
+            selectinload(Schedule.appointment_types),
+            selectinload(Schedule.visit_settings),
+            selectinload(Schedule.visit_validations),
+        )
+    )
+    if schedule is None:
+        raise NotFound(f"No schedule {schedule_id!r}.", parameter=parameter)
+    return schedule
+
+
+@blueprint.get("/visit-token")
+@require_scope("visits:create")
+def visit_token():
+    """GET /visit-token: the raw JWT, or a 422 when the time is not a free slot."""
+    args = parse_arguments(visit_token_args, request.args)
+    schedule = bookable_schedule(args["schedule_id"], "schedule_id")
+    kind = default_type(schedule)
+    if "appointment_type" in args:
+        kind = next(
+            (t for t in schedule.appointment_types if t.slug == args["appointment_type"]), None
+        )
+        if kind is None:
+            raise InvalidQueryParameter(
+                "The schedule does not offer that appointment type.", parameter="appointment_type"
+            )
+    duration = kind.duration_minutes if kind else schedule.slot_interval_minutes
+    now = datetime.now(UTC)
+    try:
+        slot = free_slot(db.session, schedule, duration, args["appointment_at"], now)
+    except SlotUnavailable as refusal:
+        raise Unprocessable(str(refusal), parameter="appointment_at") from None
+    token = issue_token(
+        token_secret(current_app),
+        health_system=g.tenant,
+        schedule_id=schedule.id,
+        slot_start=slot.start,
+        now=now,
+    )
+    return Response(token, mimetype=JWT_MEDIA_TYPE, headers={"Cache-Control": "no-store"})
