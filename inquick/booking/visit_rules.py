@@ -38,7 +38,8 @@ class Validation:
     """One rule: a kind, the attributes it applies to, its options and an optional condition.
 
     `condition` is {"attribute": A, "in": [...]} (A has one of the values) or
-    {"attribute": "birthdate", "age-at-most": N}; the rule applies only when it holds.
+    {"attribute": "birthdate", "age-at-most": N} (a valid birthdate before today, of a
+    patient aged N or younger today); the rule applies only when it holds.
     """
 
     id: str
@@ -142,8 +143,8 @@ def condition_holds(condition, attributes, today):
     value = attributes.get(condition["attribute"])
     if "in" in condition:
         return value in condition["in"]
-    born = parse_date(value)
-    return born is not None and age_on(born, today) <= condition["age-at-most"]
+    born = parse_date(value)  # only a valid past birthdate has an age
+    return born is not None and born < today and age_on(born, today) <= condition["age-at-most"]
 
 
 def number(value):
