@@ -5,8 +5,14 @@ every fresh demo database.
 """
 
 import uuid
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from inquick.booking.availability import free_times
+from inquick.booking.reservations import default_type, reserve_slot
+from inquick.booking.schedule_rules import rules_of
 from inquick.models import (
     AppointmentType,
     HealthSystem,
@@ -18,6 +24,8 @@ from inquick.models import (
     Region,
     Schedule,
     Service,
+    VisitSettings,
+    VisitValidation,
     WeeklyWindow,
 )
 
@@ -42,10 +50,12 @@ def by_slug(rows):
     return {row.slug: row for row in rows}
 
 
-def seed(session, progress=print):
+def seed(session, progress=print, now=None):
     """Add both demo health systems to `session` (the caller commits)."""
-    seed_winter_health(session)
-    progress(f"  Winter Health at {DEMO_HOSTNAME}")
+    winter = seed_winter_health(session)
+    session.flush()
+    booked = book_demo_visits(session, winter, now or datetime.now(UTC))
+    progress(f"  Winter Health at {DEMO_HOSTNAME} ({booked} visits booked in the coming days)")
     seed_summer_clinic(session)
     progress(f"  Summer Clinic at {SECOND_HOSTNAME}")
 
@@ -329,107 +339,174 @@ def seed_winter_health(session):
         return row
 
     primary = ("new-patient", "annual-physical", "sick-visit", "follow-up")
-    session.add_all(
-        [
-            schedule(
-                "Kent Cormier - Feestport",
-                "miss-kent-cormier",
-                "feestport",
-                "primary-care",
-                WEEKDAYS_9_TO_5,
-                primary,
-                ("aarp-ppo-12", "blue-shield-hmo", "cigna-open-access"),
-                sort_order=1,
-            ),
-            schedule(
-                "Ana Ruiz - Feestport",
-                "dr-ana-ruiz",
-                "feestport",
-                "primary-care",
-                EARLY_AND_EVENING,
-                primary,
-                sort_order=2,
-                age_limit_threshold=18,
-                age_limit_direction="older",
-                translator_languages=["Spanish"],
-            ),
-            schedule(
-                "Ben Okafor - Feestport",
-                "dr-ben-okafor",
-                "feestport",
-                "primary-care",
-                WEEKDAYS_9_TO_5,
-                primary[1:],
-                sort_order=3,
-                accepting_new_patients=False,
-            ),
-            schedule(
-                "Ben Okafor - Harbor Point",
-                "dr-ben-okafor",
-                "harbor-point",
-                "urgent-care",
-                WEEKEND_MORNINGS,
-                ("sick-visit",),
-                sort_order=1,
-                slot_interval_minutes=20,
-            ),
-            schedule(
-                "Walk-in - Harbor Point",
-                "walk-in-harbor-point",
-                "harbor-point",
-                "urgent-care",
-                WEEKDAYS_9_TO_5 + WEEKEND_MORNINGS,
-                ("sick-visit",),
-                sort_order=2,
-                capacity=3,
-                minimum_notice_minutes=0,
-            ),
-            schedule(
-                "Chen Li - Lake Haven",
-                "dr-chen-li",
-                "lake-haven",
-                "pediatrics",
-                WEEKDAYS_9_TO_5,
-                primary,
-                sort_order=1,
-                age_limit_threshold=18,
-                age_limit_direction="younger",
-            ),
-            schedule(
-                "Dana Fitzgerald - Lake Haven",
-                "dr-dana-fitz",
-                "lake-haven",
-                "primary-care",
-                EARLY_AND_EVENING,
-                primary,
-                ("medicare-part-b",),
-                sort_order=2,
-            ),
-            schedule(
-                "Eli Novak - Lake Haven",
-                "dr-eli-novak",
-                "lake-haven",
-                "primary-care",
-                WEEKDAYS_9_TO_5,
-                primary,
-                sort_order=3,
-                active=False,
-            ),
-            schedule(
-                "MRI - High Mesa",
-                "mri-suite-high-mesa",
-                "high-mesa",
-                "imaging",
-                WEEKDAYS_9_TO_5,
-                ("mri-scan",),
-                ("aarp-ppo-12", "aetna-choice-pos"),
-                sort_order=1,
-                slot_interval_minutes=45,
-                capacity=2,
-            ),
-        ]
-    )
+    rows = [
+        schedule(
+            "Kent Cormier - Feestport",
+            "miss-kent-cormier",
+            "feestport",
+            "primary-care",
+            WEEKDAYS_9_TO_5,
+            primary,
+            ("aarp-ppo-12", "blue-shield-hmo", "cigna-open-access"),
+            sort_order=1,
+        ),
+        schedule(
+            "Ana Ruiz - Feestport",
+            "dr-ana-ruiz",
+            "feestport",
+            "primary-care",
+            EARLY_AND_EVENING,
+            primary,
+            sort_order=2,
+            age_limit_threshold=18,
+            age_limit_direction="older",
+            translator_languages=["Spanish"],
+        ),
+        schedule(
+            "Ben Okafor - Feestport",
+            "dr-ben-okafor",
+            "feestport",
+            "primary-care",
+            WEEKDAYS_9_TO_5,
+            primary[1:],
+            sort_order=3,
+            accepting_new_patients=False,
+        ),
+        schedule(
+            "Ben Okafor - Harbor Point",
+            "dr-ben-okafor",
+            "harbor-point",
+            "urgent-care",
+            WEEKEND_MORNINGS,
+            ("sick-visit",),
+            sort_order=1,
+            slot_interval_minutes=20,
+        ),
+        schedule(
+            "Walk-in - Harbor Point",
+            "walk-in-harbor-point",
+            "harbor-point",
+            "urgent-care",
+            WEEKDAYS_9_TO_5 + WEEKEND_MORNINGS,
+            ("sick-visit",),
+            sort_order=2,
+            capacity=3,
+            minimum_notice_minutes=0,
+        ),
+        schedule(
+            "Chen Li - Lake Haven",
+            "dr-chen-li",
+            "lake-haven",
+            "pediatrics",
+            WEEKDAYS_9_TO_5,
+            primary,
+            sort_order=1,
+            age_limit_threshold=18,
+            age_limit_direction="younger",
+        ),
+        schedule(
+            "Dana Fitzgerald - Lake Haven",
+            "dr-dana-fitz",
+            "lake-haven",
+            "primary-care",
+            EARLY_AND_EVENING,
+            primary,
+            ("medicare-part-b",),
+            sort_order=2,
+        ),
+        schedule(
+            "Eli Novak - Lake Haven",
+            "dr-eli-novak",
+            "lake-haven",
+            "primary-care",
+            WEEKDAYS_9_TO_5,
+            primary,
+            sort_order=3,
+            active=False,
+        ),
+        schedule(
+            "MRI - High Mesa",
+            "mri-suite-high-mesa",
+            "high-mesa",
+            "imaging",
+            WEEKDAYS_9_TO_5,
+            ("mri-scan",),
+            ("aarp-ppo-12", "aetna-choice-pos"),
+            sort_order=1,
+            slot_interval_minutes=45,
+            capacity=2,
+        ),
+    ]
+    add_visit_settings(rows[0])
+    session.add_all(rows)
     return system
+
+
+def add_visit_settings(schedule):
+    """Form settings and validations of the schedule's own, beside the built-in rules."""
+    schedule.visit_settings = VisitSettings(
+        patient_instructions="Arrive 15 minutes early and bring your insurance card.",
+        preregistration_form="https://winter-health.example.org/forms/preregistration",
+        screening_questions="https://winter-health.example.org/forms/screening",
+        emergency_keywords=["chest pain", "shortness of breath", "stroke", "severe bleeding"],
+    )
+    schedule.visit_validations = [
+        VisitValidation(
+            kind="format",
+            attributes=["zip"],
+            options={"with": "[0-9]{5}"},
+            message="must be a 5-digit ZIP code",
+        ),
+        VisitValidation(kind="length", attributes=["state"], options={"is": 2}, position=1),
+    ]
+
+
+# Fictitious patients for the demo's booked visits.
+DEMO_PATIENTS = [
+    ("Avery", "Quill"),
+    ("Blake", "Marlow"),
+    ("Casey", "Fenwick"),
+    ("Devon", "Ashgrove"),
+    ("Emery", "Thornbury"),
+    ("Finley", "Oakhurst"),
+]
+
+
+def book_demo_visits(session, system, now):
+    """Book a few visits on the first free slots of some schedules, as POST /visits would."""
+    schedules = session.scalars(
+        select(Schedule)
+        .where(Schedule.health_system_id == system.id, Schedule.active.is_(True))
+        .order_by(Schedule.name)
+    ).all()
+    booked = 0
+    for schedule, (first, last) in zip(schedules, DEMO_PATIENTS, strict=False):
+        kind = default_type(schedule)
+        start = now.astimezone(ZoneInfo(schedule.time_zone_name)).date() + timedelta(days=1)
+        free = free_times(
+            rules_of(schedule), kind.duration_minutes, [], start, start + timedelta(days=7), now
+        )
+        if not free:
+            continue
+        at = free[len(free) // 3].start
+        reserve_slot(
+            session,
+            schedule=schedule,
+            appointment_type=kind,
+            start=at,
+            now=now,
+            patient={
+                "first-name": first,
+                "last-name": last,
+                "gender": "female",
+                "email": f"{first.lower()}.{last.lower()}@example.com",
+                "phone-number": "207-555-0100",
+                "birthdate": "1985-04-12",
+                "new-patient": "no",
+            },
+        )
+        booked += 1
+    return booked
 
 
 def seed_summer_clinic(session):

@@ -64,3 +64,47 @@ def test_summer_clinic_is_a_separate_tenant(client, session, demo):
     assert [loc["id"] for loc in all_of(summer_api, "/locations")] == ["sunnyside"]
     winter_key = make_key(session, demo)
     assert Api(client, SECOND_HOSTNAME, winter_key).get("/locations").status_code == 401
+
+
+def test_the_readme_booking_walk_through(demo_api, session):
+    """appointment types -> schedules -> available times -> visit token -> POST /visits."""
+    types = all_of(demo_api, "/appointment-types")
+    assert "annual-physical" in {t["id"] for t in types}
+    schedules = demo_api.get("/locations/feestport/schedules").json["data"]
+    schedule_id = schedules[0]["id"]
+    times = demo_api.get(
+        "/available-appointment-times",
+        {"schedule_ids[]": schedule_id, "appointment_type": "annual-physical"},
+    ).json["data"][0]["attributes"]["times"]
+    assert len(times) > 20, "weeks of availability"
+    token = demo_api.get(
+        "/visit-token", {"schedule_id": schedule_id, "appointment_at": times[0]}
+    ).get_data(as_text=True)
+    body = {
+        "data": {
+            "type": "visits",
+            "attributes": {
+                "appointment-at": times[0], "appointment-type": "annual-physical",
+                "first-name": "Jo", "last-name": "Example", "email": "jo@example.org",
+                "phone-number": "207-555-0199", "birthdate": "1990-01-31", "gender": "female",
+                "new-patient": "yes", "zip": "04101", "state": "ME",
+            },
+            "relationships": {"schedule": {"data": {"type": "schedules", "id": schedule_id}}},
+        }
+    }  # fmt: skip
+    response = demo_api.client.post(
+        demo_api.url("/visits"), json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.json["data"]["attributes"]["confirmation-number"] > 1
+
+
+def test_the_demo_has_booked_visits_and_visit_settings(demo_api, session):
+    from inquick.models import Visit
+
+    assert len(session.scalars(select(Visit)).all()) >= 3
+    schedule_id = demo_api.get("/locations/feestport/schedules").json["data"][0]["id"]
+    settings = demo_api.get(f"/visit-settings/{schedule_id}").json
+    assert "chest pain" in settings["data"]["attributes"]["emergency-keywords"]
+    kinds = {v["attributes"]["kind"] for v in settings["included"]}
+    assert {"format", "length", "presence", "phone"} <= kinds
