@@ -13,8 +13,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inquick.booking.availability import slot_at
-from inquick.booking.schedule_rules import as_utc, booked_intervals, rules_of
+from inquick.booking.schedule_rules import booked_intervals, rules_of
 from inquick.models import ConfirmationCounter, Schedule, Visit
+from inquick.models.base import as_utc
 
 
 class SlotUnavailable(Exception):

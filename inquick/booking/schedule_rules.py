@@ -7,14 +7,10 @@ from sqlalchemy import select
 
 from inquick.booking.availability import DatedException, Rules, Window
 from inquick.models import Visit
+from inquick.models.base import as_utc
 
 # Statuses that hold a slot.
 HOLDING = ("scheduled", "completed", "no-show")
-
-
-def as_utc(moment):
-    """An aware UTC datetime; SQLite hands back naive ones, which we always store in UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def rules_of(schedule):

@@ -71,8 +71,6 @@ class Resource:
     # How a relationship's related objects are queried, for relationships that are not a
     # plain SQLAlchemy relationship: name -> callable(parent) -> select of the target model.
     related_queries: dict = field(default_factory=dict)
-    # Loader options replacing `selectinload(attribute)` for such relationships.
-    relationship_loaders: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.schema = self.schema_class()
@@ -157,8 +155,6 @@ class Resource:
 
     def loader(self, relationship, nested=()):
         """The eager-loading option for one relationship, with its target's own needs."""
-        option = self.relationship_loaders.get(relationship.name)
-        if option is None:
-            option = selectinload(getattr(self.model, relationship.attribute))
+        option = selectinload(getattr(self.model, relationship.attribute))
         sub_options = (*relationship.target.always_load, *nested)
         return option.options(*sub_options) if sub_options else option

@@ -11,6 +11,11 @@ def utcnow():
     return datetime.now(UTC)
 
 
+def as_utc(moment):
+    """An aware UTC datetime; SQLite hands back naive ones, which we always store in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class Timestamped:
     """Creation and update times, set by the application on every write."""
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inquick.extensions import db
-from inquick.models.base import StringList, Timestamped
+from inquick.models.base import StringList, Timestamped, as_utc
 from inquick.models.catalog import AppointmentType
 from inquick.models.schedules import Schedule
 
@@ -58,6 +58,19 @@ class Visit(Timestamped, db.Model):
 
     schedule: Mapped[Schedule] = relationship()
     appointment_type: Mapped[AppointmentType | None] = relationship()
+
+    @property
+    def appointment_at(self):
+        """The start in the schedule's zone, so that its ISO form shows the local offset."""
+        return as_utc(self.starts_at).astimezone(ZoneInfo(self.schedule.time_zone_name))
+
+    @property
+    def location(self):
+        return self.schedule.location
+
+    @property
+    def provider(self):
+        return self.schedule.provider
 
 
 class ConfirmationCounter(db.Model):
@@ -106,15 +119,3 @@ Schedule.visit_settings = relationship(VisitSettings, uselist=False, cascade="al
 Schedule.visit_validations = relationship(
     VisitValidation, cascade="all, delete-orphan", order_by=VisitValidation.position
 )
-
-
-def _local_start(visit):
-    """The start in the schedule's zone, so that its ISO form shows the local offset."""
-    from inquick.booking.schedule_rules import as_utc
-
-    return as_utc(visit.starts_at).astimezone(ZoneInfo(visit.schedule.time_zone_name))
-
-
-Visit.appointment_at = property(_local_start)
-Visit.location = property(lambda visit: visit.schedule.location)
-Visit.provider = property(lambda visit: visit.schedule.provider)

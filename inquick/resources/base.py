@@ -1,10 +1,15 @@
 """What every catalog type shares: tenant scoping, dasherized names, read scope."""
 
 from flask import Blueprint, g
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from inquick.auth.keys import require_scope
+from inquick.extensions import db
+from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.resource import Resource
 from inquick.jsonapi.views import add_resource_routes
+from inquick.models import Schedule
 
 
 def dasherize(name):
@@ -25,3 +30,22 @@ def catalog_blueprint(resource, aliases=()):
         blueprint, resource, decorators=[require_scope("catalog:read")], aliases=aliases
     )
     return blueprint
+
+
+def active_schedule(schedule_id, parameter=None):
+    """One of the caller's active schedules, with its rules loaded, or a 404."""
+    schedule = db.session.scalar(
+        select(Schedule)
+        .where(Schedule.id == schedule_id, Schedule.health_system_id == g.tenant.id)
+        .where(Schedule.active.is_(True))
+        .options(
+            selectinload(Schedule.weekly_windows),
+            selectinload(Schedule.exceptions),
+            selectinload(Schedule.appointment_types),
+            selectinload(Schedule.visit_settings),
+            selectinload(Schedule.visit_validations),
+        )
+    )
+    if schedule is None:
+        raise NotFound(f"No schedule {schedule_id!r}.", parameter=parameter)
+    return schedule

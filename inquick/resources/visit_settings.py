@@ -11,8 +11,7 @@ from inquick.jsonapi.document import single_document
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
 from inquick.jsonapi.resource import Resource
-from inquick.resources.base import dasherize
-from inquick.resources.visit_tokens import bookable_schedule
+from inquick.resources.base import active_schedule, dasherize
 
 blueprint = Blueprint("visit-settings", __name__)
 
@@ -80,5 +79,5 @@ def show_visit_settings(schedule_id):
     """GET /visit-settings/{schedule_id}: the settings, with every validation included."""
     params = parse_query(request.args, visit_settings, collection=False)
     params.include = {"validations": {}}
-    schedule = bookable_schedule(schedule_id, parameter=None)
+    schedule = active_schedule(schedule_id)
     return document_response(single_document(visit_settings, settings_of(schedule), params))

@@ -4,8 +4,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, g, request
 from marshmallow import Schema, validate
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from webargs import fields
 
 from inquick.auth.keys import require_scope
@@ -13,9 +11,9 @@ from inquick.booking.reservations import SlotUnavailable, default_type, free_slo
 from inquick.booking.tokens import issue_token
 from inquick.config import token_secret
 from inquick.extensions import db
-from inquick.jsonapi.errors import InvalidQueryParameter, NotFound, Unprocessable
+from inquick.jsonapi.errors import InvalidQueryParameter, Unprocessable
 from inquick.jsonapi.query import parse_arguments
-from inquick.models import Schedule
+from inquick.resources.base import active_schedule
 
 blueprint = Blueprint("visit-token", __name__)
 JWT_MEDIA_TYPE = "application/jwt"
@@ -35,31 +33,12 @@ class VisitTokenArgs(Schema):
 visit_token_args = VisitTokenArgs()
 
 
-def bookable_schedule(schedule_id, parameter):
-    """One of the caller's active schedules, with its rules loaded, or a 404."""
-    schedule = db.session.scalar(
-        select(Schedule)
-        .where(Schedule.id == schedule_id, Schedule.health_system_id == g.tenant.id)
-        .where(Schedule.active.is_(True))
-        .options(
-            selectinload(Schedule.weekly_windows),
-            selectinload(Schedule.exceptions),
-            selectinload(Schedule.appointment_types),
-            selectinload(Schedule.visit_settings),
-            selectinload(Schedule.visit_validations),
-        )
-    )
-    if schedule is None:
-        raise NotFound(f"No schedule {schedule_id!r}.", parameter=parameter)
-    return schedule
-
-
 @blueprint.get("/visit-token")
 @require_scope("visits:create")
 def visit_token():
     """GET /visit-token: the raw JWT, or a 422 when the time is not a free slot."""
     args = parse_arguments(visit_token_args, request.args)
-    schedule = bookable_schedule(args["schedule_id"], "schedule_id")
+    schedule = active_schedule(args["schedule_id"], "schedule_id")
     kind = default_type(schedule)
     if "appointment_type" in args:
         kind = next(

@@ -25,8 +25,7 @@ from inquick.jsonapi.query import QueryParams
 from inquick.jsonapi.request_document import linked_id, read_resource_object
 from inquick.jsonapi.resource import Resource
 from inquick.models import HealthSystem, Visit
-from inquick.resources.base import dasherize
-from inquick.resources.visit_tokens import bookable_schedule
+from inquick.resources.base import active_schedule, dasherize
 
 blueprint = Blueprint("visits", __name__)
 
@@ -135,7 +134,7 @@ def create_visit():
     if existing is not None:
         return replay(existing, digest)
     try:
-        schedule = bookable_schedule(claims["sch"], parameter=None)
+        schedule = active_schedule(claims["sch"])
     except NotFound:
         raise Conflict("The schedule no longer takes bookings.") from None
     attributes = data.get("attributes", {})
