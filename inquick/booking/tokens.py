@@ -40,6 +40,19 @@ def issue_token(secret, *, health_system, schedule_id, slot_start, now):
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+def refusal_reason(error):
+    """Our words for PyJWT's failure, without its internals."""
+    if isinstance(error, jwt.InvalidSignatureError):
+        return "its signature does not match"
+    if isinstance(error, jwt.InvalidAlgorithmError):
+        return f"only {ALGORITHM} tokens are accepted"
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"it lacks the {error.claim} claim"
+    if isinstance(error, jwt.InvalidIssuerError):
+        return "it was not issued by inquick"
+    return "it is malformed"
+
+
 def read_token(secret, token, now):
     """The claims of a valid token, or `TokenRefused` saying why."""
     try:
@@ -51,7 +64,7 @@ def read_token(secret, token, now):
             options={"require": REQUIRED_CLAIMS, "verify_exp": False},
         )
     except jwt.InvalidTokenError as error:
-        raise TokenRefused(f"The visit token is not valid ({error}).") from None
+        raise TokenRefused(f"The visit token is not valid: {refusal_reason(error)}.") from None
     # Expiry is checked against the caller's clock, so that it can be tested.
     if claims["exp"] <= now.timestamp():
         raise TokenRefused("The visit token has expired; ask for a new one.")

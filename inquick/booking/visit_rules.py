@@ -5,8 +5,9 @@ checks a visit with `violations(...)`, which interprets each rule exactly as its
 report says. That is what keeps a partner's form and the server in agreement.
 """
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 # The reference's visit attributes (contract section 5), in its order.
@@ -51,7 +52,7 @@ class Validation:
 
 
 def built_in_rules(schedule):
-    """The rules every schedule has (contract section 5)."""
+    """The rules every schedule has (contract section 5), with ids unique to the schedule."""
     rules = [
         Validation("required", "presence", REQUIRED),
         Validation("email", "email", ("email",)),
@@ -88,7 +89,8 @@ def built_in_rules(schedule):
                 "appointment-type-offered", "inclusion", ("appointment-type",), {"in": type_ids}
             )
         )
-    return rules
+    # A built-in rule's options depend on the schedule, so its id names the schedule too.
+    return [replace(rule, id=f"{schedule.id}.{rule.id}") for rule in rules]
 
 
 def age_limit(schedule):
@@ -148,15 +150,14 @@ def condition_holds(condition, attributes, today):
 
 
 def number(value):
-    """A number from a JSON number or a numeric string; None otherwise (booleans too)."""
-    if isinstance(value, bool):
+    """A finite number from a JSON number or a numeric string; None otherwise (booleans too)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return value
     try:
-        return float(value) if isinstance(value, str) else None
+        amount = float(value) if isinstance(value, str) else value
     except ValueError:
         return None
+    return amount if math.isfinite(amount) else None
 
 
 def check_email(options, value, today):

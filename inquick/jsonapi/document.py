@@ -55,20 +55,29 @@ class CompoundDocument:
         if attributes:
             built["attributes"] = attributes
         relationships = {
-            name: {
-                "links": {
-                    "self": f"{self_url}/relationships/{name}",
-                    "related": f"{self_url}/{name}",
-                }
-            }
+            name: self.relationship_object(resource, obj, self_url, name)
             for name in resource.relationships
             if wanted is None or name in wanted
         }
         if relationships:
             built["relationships"] = relationships
-        built["links"] = {"self": self_url}
+        if resource.self_links:
+            built["links"] = {"self": self_url}
         self.objects[key] = built
         return built
+
+    def relationship_object(self, resource, obj, self_url, name):
+        """Links to the relationship's endpoints, and its linkage where always given."""
+        relationship = {}
+        if resource.relationship_links:
+            relationship["links"] = {
+                "self": f"{self_url}/relationships/{name}",
+                "related": f"{self_url}/{name}",
+            }
+        if name in resource.always_linked:
+            spec = resource.relationships[name]
+            relationship["data"] = self.linkage(spec, resource.related(obj, spec))
+        return relationship
 
     def linkage(self, relationship, related):
         target = relationship.target

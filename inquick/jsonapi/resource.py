@@ -71,6 +71,12 @@ class Resource:
     # How a relationship's related objects are queried, for relationships that are not a
     # plain SQLAlchemy relationship: name -> callable(parent) -> select of the target model.
     related_queries: dict = field(default_factory=dict)
+    # Relationships whose linkage is always given (their targets are loaded anyway).
+    always_linked: tuple = ()
+    # Whether the API serves URLs for this type's objects and their relationships; a type
+    # built only inside another document (a validation of a visit-settings) has none.
+    self_links: bool = True
+    relationship_links: bool = True
 
     def __post_init__(self):
         self.schema = self.schema_class()

@@ -77,10 +77,17 @@ def appointment_type_of(schedule, slug):
 
 
 def date_range(schedule, args, now):
-    """The local dates asked for; by default today through the booking horizon."""
+    """The local dates asked for; by default from today through the booking horizon.
+
+    A default end never makes a request invalid: it stops at the horizon (or at the
+    longest range served), and not before the start.
+    """
     today = now.astimezone(ZoneInfo(schedule.time_zone_name)).date()
     start = args.get("start_date") or today
-    end = args.get("end_date") or today + timedelta(days=schedule.booking_horizon_days)
+    end = args.get("end_date")
+    if end is None:
+        horizon = today + timedelta(days=schedule.booking_horizon_days)
+        return start, max(start, min(horizon, start + timedelta(days=MAX_DAYS - 1)))
     if end < start:
         raise InvalidQueryParameter("end_date is before start_date.", parameter="end_date")
     if (end - start).days >= MAX_DAYS:

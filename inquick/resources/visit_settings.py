@@ -56,8 +56,9 @@ class VisitSettingsSchema(Schema):
         inflect = dasherize
 
 
-validations = Resource(ValidationSchema, None)
-visit_settings = Resource(VisitSettingsSchema, None)
+# Validations exist only inside their settings document: no URL of their own.
+validations = Resource(ValidationSchema, None, self_links=False, relationship_links=False)
+visit_settings = Resource(VisitSettingsSchema, None, relationship_links=False)
 
 
 def settings_of(schedule):

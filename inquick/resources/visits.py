@@ -24,7 +24,7 @@ from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import QueryParams
 from inquick.jsonapi.request_document import linked_id, read_resource_object
 from inquick.jsonapi.resource import Resource
-from inquick.models import HealthSystem, Visit
+from inquick.models import HealthSystem, Schedule, Visit
 from inquick.resources.base import active_schedule, dasherize
 
 blueprint = Blueprint("visits", __name__)
@@ -55,7 +55,13 @@ class VisitSchema(Schema):
 visits = Resource(
     VisitSchema,
     Visit,
-    always_load=(selectinload(Visit.schedule), selectinload(Visit.appointment_type)),
+    always_load=(
+        selectinload(Visit.schedule).options(
+            selectinload(Schedule.location), selectinload(Schedule.provider)
+        ),
+        selectinload(Visit.appointment_type),
+    ),
+    always_linked=("schedule", "location", "provider"),
 )
 
 
@@ -112,6 +118,7 @@ def replay(visit, digest):
 def created(visit):
     location = f"{api_root()}/visits/{visit.id}"
     document = single_document(visits, visit, QueryParams())
+    document["links"]["self"] = location
     return document_response(document, 201, {"Location": location})
 
 
