@@ -36,7 +36,12 @@ def test_a_booking_answers_the_visit_and_no_patient_data(
         "remote-visit-ids": [],
         "status": "scheduled",
     }
-    assert set(data["relationships"]) == {"schedule", "location", "provider"}
+    assert {name: rel["data"] for name, rel in data["relationships"].items()} == {
+        "schedule": {"type": "schedules", "id": schedule.id},
+        "location": {"type": "locations", "id": schedule.location.slug},
+        "provider": {"type": "providers", "id": schedule.provider.slug},
+    }
+    assert response.json["links"]["self"] == response.headers["Location"]
     text = response.get_data(as_text=True)
     for value in PATIENT.values():
         assert value not in text
@@ -77,6 +82,9 @@ def test_missing_required_attributes_get_one_error_each(booking_api, schedule, s
         ({"pregnant": "yes"}, {"weeks-pregnant"}),
         ({"pregnant": "yes", "weeks-pregnant": 12}, set()),
         ({"pregnant": "yes", "weeks-pregnant": "ninety"}, {"weeks-pregnant"}),
+        ({"pregnant": "yes", "weeks-pregnant": "inf"}, {"weeks-pregnant"}),
+        ({"pregnant": "yes", "weeks-pregnant": "nan"}, {"weeks-pregnant"}),
+        ({"pregnant": "yes", "weeks-pregnant": 12.5}, {"weeks-pregnant"}),
         ({"appointment-type": None}, {"appointment-type"}),
         ({"appointment-type": "mri"}, {"appointment-type"}),
         ({"terms-tos": True, "terms-911": True}, {"terms-tos", "terms-911"}),
