@@ -126,6 +126,8 @@ def serve(host, port, workers):
         "--workers",
         str(workers),
         # The path without its query string: query strings can carry an api_key.
+        # gunicorn's control socket lives at one path per user: two servers would share it.
+        "--no-control-socket",
         "--access-logfile",
         "-",
         "--access-logformat",

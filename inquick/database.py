@@ -3,12 +3,14 @@
 import math
 import os
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from inquick.extensions import db, migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def init_app(app):
@@ -32,13 +34,20 @@ def _make_sqlite_transactional(engine: Engine):
     def on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        # Readers never wait for the writer; writers queue for up to 15 s.
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        dbapi_connection.execute("PRAGMA busy_timeout = 15000")
         # Not every SQLite build has math functions; distance ordering needs these three.
         for name, function in (("sin", math.sin), ("cos", math.cos), ("radians", math.radians)):
             dbapi_connection.create_function(name, 1, _null_safe(function), deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A request that may write takes the write lock as its transaction begins. Taken
+        # later, after a read, two writers can each hold a read lock and want the write
+        # lock: SQLite then fails one of them at once instead of letting it wait.
+        writes = has_request_context() and request.method not in SAFE_METHODS
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _null_safe(function):

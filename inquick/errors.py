@@ -2,9 +2,16 @@
 
 import logging
 
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from inquick.jsonapi.errors import ERROR_CODES, ErrorList, InternalError, JsonApiError
+from inquick.jsonapi.errors import (
+    ERROR_CODES,
+    ErrorList,
+    InternalError,
+    JsonApiError,
+    Unavailable,
+)
 from inquick.jsonapi.media import error_response
 
 log = logging.getLogger(__name__)
@@ -15,6 +22,7 @@ HTTP_CODES = {status: code for code, (status, _title) in ERROR_CODES.items()}
 
 def init_app(app):
     app.register_error_handler(JsonApiError, handle_jsonapi_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(ErrorList, handle_error_list)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
@@ -35,6 +43,13 @@ def handle_http_exception(exception):
     if exception.code == 405 and getattr(exception, "valid_methods", None):
         headers["Allow"] = ", ".join(sorted(exception.valid_methods))
     return error_response([error], exception.code, headers)
+
+
+def handle_database_unavailable(exception):
+    """The database is unreachable or busy past our patience: the client may retry."""
+    log.warning("database unavailable: %s", type(exception.orig).__name__)
+    error = Unavailable("The database is busy or unreachable; retry in a moment.")
+    return error_response([error], 503, {"Retry-After": "1"})
 
 
 def handle_unexpected(exception):

@@ -62,6 +62,8 @@ visits = Resource(
         selectinload(Visit.appointment_type),
     ),
     always_linked=("schedule", "location", "provider"),
+    # /visits/{id}/... endpoints come with the patient-data endpoints (visits:read).
+    relationship_links=False,
 )
 
 
