@@ -30,8 +30,11 @@ REQUIRED = (
 FORBIDDEN = ("terms-tos", "terms-911")
 CAREGIVER_AGE = 13
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 PHONE_DELIMITERS = re.compile(r"[\s().\-]")
-ACCEPTED = (True, "yes", "true", "1", 1)
+# What an acceptance rule accepts unless it says otherwise (reported in its options).
+ACCEPTED = [True, "yes", "true", "1"]
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,16 @@ def age_limit(schedule):
     return {"minimum-age": threshold}
 
 
+def with_defaults(kind, options):
+    """A stored rule's options with the defaults filled in, so the report says all of it."""
+    defaults = {"accept": ACCEPTED} if kind == "acceptance" else {}
+    return {**defaults, **(options or {})}
+
+
 def rules_for(schedule):
     """Every rule a visit to `schedule` must meet: the built-in ones, then the schedule's own."""
     own = [
-        Validation(v.id, v.kind, tuple(v.attributes), dict(v.options or {}), v.message)
+        Validation(v.id, v.kind, tuple(v.attributes), with_defaults(v.kind, v.options), v.message)
         for v in schedule.visit_validations
     ]
     return built_in_rules(schedule) + own
@@ -114,11 +123,13 @@ def rules_for(schedule):
 
 def enabled_fields(schedule):
     """The attributes a visit to `schedule` may carry: the schedule's chosen fields (all of
-    them unless it chose), always with the ones a rule requires."""
+    them unless it chose), always with every one a presence rule may demand."""
     stored = schedule.visit_settings
     chosen = stored.enabled_fields if stored and stored.enabled_fields is not None else ATTRIBUTES
-    required = set(REQUIRED) | ({"appointment-type"} if schedule.appointment_types else set())
-    return [name for name in ATTRIBUTES if name in chosen or name in required]
+    demanded = {
+        name for rule in rules_for(schedule) if rule.kind == "presence" for name in rule.attributes
+    }
+    return [name for name in ATTRIBUTES if name in chosen or name in demanded]
 
 
 def age_on(birthdate, today):
@@ -127,7 +138,8 @@ def age_on(birthdate, today):
 
 
 def parse_date(value):
-    if not (isinstance(value, str) and len(value) == 10):
+    """A date from exactly YYYY-MM-DD (fromisoformat alone also takes week dates)."""
+    if not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         return None
     try:
         return date.fromisoformat(value)
@@ -150,14 +162,23 @@ def condition_holds(condition, attributes, today):
 
 
 def number(value):
-    """A finite number from a JSON number or a numeric string; None otherwise (booleans too)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    """A finite number from a JSON number or a decimal numeral; None otherwise (booleans too)."""
+    if isinstance(value, str):
+        return float(value) if DECIMAL.fullmatch(value) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    try:
-        amount = float(value) if isinstance(value, str) else value
-    except ValueError:
-        return None
-    return amount if math.isfinite(amount) else None
+    return value if math.isfinite(value) else None
+
+
+def same_json_value(value, option):
+    """JSON equality: `true` is not `1`, as Python's `True == 1` would have it."""
+    if isinstance(value, bool) or isinstance(option, bool):
+        return type(value) is type(option) and value == option
+    return value == option
+
+
+def one_of(value, options):
+    return any(same_json_value(value, option) for option in options)
 
 
 def check_email(options, value, today):
@@ -176,7 +197,7 @@ def check_format(options, value, today):
 
 def check_inclusion(options, value, today):
     allowed = options["in"]
-    return None if value in allowed else f"must be one of: {', '.join(map(str, allowed))}"
+    return None if one_of(value, allowed) else f"must be one of: {', '.join(map(str, allowed))}"
 
 
 def check_length(options, value, today):
@@ -234,7 +255,7 @@ def failure(rule, value, today):
     if rule.kind == "presence":
         return "is required" if blank(value) else None
     if rule.kind == "acceptance":
-        return None if value in rule.options.get("accept", ACCEPTED) else "must be accepted"
+        return None if one_of(value, rule.options["accept"]) else "must be accepted"
     if blank(value):
         return None
     return VALUE_CHECKS[rule.kind](rule.options, value, today)
