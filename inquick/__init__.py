@@ -18,10 +18,11 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
 
-    from inquick import database, errors, resources
+    from inquick import database, errors, operations, resources
     from inquick.auth import tenancy
     from inquick.jsonapi import negotiation
 
+    operations.init_app(app)
     database.init_app(app)
     errors.init_app(app)
     negotiation.init_app(app)

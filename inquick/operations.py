@@ -1,0 +1,127 @@
+"""Operations: health endpoints, request ids and structured logs.
+
+Log lines are JSON objects with a request id that is echoed as `X-Request-Id`. They carry
+the method, the route (the URL rule, never the URL: query strings can hold keys and a
+path can hold an id) and the status; never bodies, query strings or patient data.
+"""
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Blueprint, g, request
+from sqlalchemy import text
+
+from inquick.extensions import db
+from inquick.jsonapi.errors import Unavailable
+from inquick.jsonapi.media import document_response
+
+blueprint = Blueprint("operations", __name__)
+log = logging.getLogger("inquick.requests")
+# A caller's request id is reused only when it is short and plain.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and extras."""
+
+    def format(self, record):
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            entry["request-id"] = request_id
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every record made while serving a request with that request's id."""
+
+    def filter(self, record):
+        from flask import has_request_context
+
+        if has_request_context():
+            record.request_id = g.get("request_id")
+        return True
+
+
+def init_app(app):
+    """Registered first, so the request id exists before any other hook can fail."""
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    app.url_value_preprocessor(start_request)
+    app.after_request(finish_request)
+    app.register_blueprint(blueprint)
+
+
+def configure_logging(level):
+    """JSON lines on stderr for the `inquick` loggers."""
+    logger = logging.getLogger("inquick")
+    if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def start_request(_endpoint=None, _values=None):
+    """Give the request its id, with a `g` of its own.
+
+    `g` lives on the app context, which a test client shares across requests made inside
+    one; every attribute we keep there is per request, so start from none.
+    """
+    for name in list(g):
+        g.pop(name)
+    offered = request.headers.get("X-Request-Id", "")
+    g.request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def finish_request(response):
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    started = g.get("request_started")
+    log.info(
+        "request",
+        extra={
+            "fields": {
+                "method": request.method,
+                "route": request.url_rule.rule if request.url_rule else None,
+                "status": response.status_code,
+                "key-id": g.api_key.id if "api_key" in g else None,
+                "health-system": g.tenant.slug if "tenant" in g else None,
+                "duration-ms": round((time.perf_counter() - started) * 1000, 1)
+                if started
+                else None,
+            }
+        },
+    )
+    return response
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """The process is up and serving."""
+    return document_response({"meta": {"status": "ok"}})
+
+
+@blueprint.get("/readyz")
+def readyz():
+    """The process can reach its database."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not ready"
+        log.warning("readiness check failed: database unreachable")
+        raise Unavailable("The database is unreachable.", headers={"Retry-After": "5"}) from None
+    return document_response({"meta": {"status": "ready"}})
