@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inquick.config import load_config
 
@@ -20,12 +21,18 @@ def create_app(test_config=None):
 
     from inquick import database, errors, operations, resources
     from inquick.auth import tenancy
-    from inquick.jsonapi import negotiation
+    from inquick.jsonapi import hygiene, negotiation
 
+    # Order matters: request ids first, then input hygiene, then tenancy.
     operations.init_app(app)
     database.init_app(app)
     errors.init_app(app)
+    hygiene.init_app(app)
     negotiation.init_app(app)
     tenancy.init_app(app)
     resources.init_app(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N proxies: links use the scheme and host the client used.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     return app

@@ -25,7 +25,10 @@ def load_config(instance_path, environ=os.environ):
     """Flask settings derived from the environment."""
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path, environ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's values (patient data) never reach a log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "MAX_CONTENT_LENGTH": int(environ.get("INQUICK_MAX_BODY_BYTES", 1024 * 1024)),
+        "TRUSTED_PROXIES": int(environ.get("INQUICK_TRUSTED_PROXIES", 0)),
         "JSON_SORT_KEYS": False,
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "TOKEN_SECRET": environ.get("INQUICK_TOKEN_SECRET"),
@@ -41,10 +44,7 @@ def token_secret(app):
     if not app.config.get("TOKEN_SECRET"):
         path = os.path.join(app.instance_path, "development-token-secret")
         if not os.path.exists(path):
-            os.makedirs(app.instance_path, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as secret_file:
-                secret_file.write(secrets.token_hex(32))
+            create_secret_file(path)
         with open(path) as secret_file:
             app.config["TOKEN_SECRET"] = secret_file.read().strip()
         logging.getLogger("inquick").warning(
@@ -53,3 +53,22 @@ def token_secret(app):
             path,
         )
     return app.config["TOKEN_SECRET"]
+
+
+def create_secret_file(path):
+    """Write a random secret to `path` whole, once, even with several processes racing.
+
+    The secret is written to a file of this process's own and linked into place: `link`
+    fails if another process got there first, and nobody ever reads a half-written file.
+    """
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    draft = f"{path}.{os.getpid()}"
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as draft_file:
+        draft_file.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process made it first; theirs is the secret
+    finally:
+        os.remove(draft)

@@ -6,7 +6,6 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from inquick.jsonapi.errors import (
-    ERROR_CODES,
     ErrorList,
     InternalError,
     JsonApiError,
@@ -16,8 +15,17 @@ from inquick.jsonapi.media import error_response
 
 log = logging.getLogger(__name__)
 
-# Werkzeug's own failures (no route, wrong method, body too large), mapped to our codes.
-HTTP_CODES = {status: code for code, (status, _title) in ERROR_CODES.items()}
+# Werkzeug's own failures (no route, wrong method, body too large...), by status.
+HTTP_CODES = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    414: "uri-too-long",
+    415: "unsupported-media-type",
+    431: "headers-too-large",
+}
 
 
 def init_app(app):
@@ -37,12 +45,15 @@ def handle_error_list(error_list):
 
 
 def handle_http_exception(exception):
+    code = HTTP_CODES.get(exception.code)
+    if code is None:  # a status we never answer on purpose: say it is a bad request
+        code = "bad-request" if exception.code < 500 else "internal-error"
     error = JsonApiError(exception.description)
-    error.code = HTTP_CODES.get(exception.code, "internal-error")
+    error.code = code
     headers = {}
     if exception.code == 405 and getattr(exception, "valid_methods", None):
         headers["Allow"] = ", ".join(sorted(exception.valid_methods))
-    return error_response([error], exception.code, headers)
+    return error_response([error], error.status, headers)
 
 
 def handle_database_unavailable(exception):

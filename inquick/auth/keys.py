@@ -2,13 +2,14 @@
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 
 from flask import g
 
 from inquick.jsonapi.errors import Forbidden
 from inquick.models import ApiKey
+from inquick.models.base import as_utc
 
 SCOPES = (
     "catalog:read",
@@ -52,15 +53,9 @@ def issue_key(health_system, *, mode="live", scopes=PARTNER_SCOPES, label=None, 
     return key, secret
 
 
-def mark_used(key):
-    now = datetime.now(UTC)
-    last = key.last_used_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    if last is None or now - last > LAST_USED_PRECISION:
-        key.last_used_at = now
-        return True
-    return False
+def use_is_stale(key, now):
+    """Whether the key's recorded last use is older than we bother to keep it to."""
+    return key.last_used_at is None or now - as_utc(key.last_used_at) > LAST_USED_PRECISION
 
 
 def require_scope(scope):

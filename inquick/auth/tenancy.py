@@ -5,18 +5,22 @@ hostname is resolved before any view runs; the view then sees `g.tenant`, the he
 system (live or sandbox) whose rows it may read, and never looks at the hostname again.
 """
 
+import logging
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from inquick.auth.keys import digest, mark_used
+from inquick.auth.keys import digest, use_is_stale
 from inquick.extensions import db
 from inquick.jsonapi.errors import NotAuthenticated, NotFound
 from inquick.models import ApiKey, HealthSystem, PartnerHostname
 
 API_PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
+log = logging.getLogger(__name__)
 
 
 def init_app(app):
@@ -67,8 +71,24 @@ def authenticate():
         # One answer for unknown keys and other systems' keys: never confirm who exists.
         raise NotAuthenticated("The API key is not valid for this health system.")
     g.api_key, g.tenant = key, tenant
-    if mark_used(key):
+    now = datetime.now(UTC)
+    if use_is_stale(key, now):
+        record_use(key.id, now)
+
+
+def record_use(key_id, now):
+    """Write the key's last use in a transaction of its own, and never fail the request.
+
+    The read transaction ends first: on SQLite a transaction that read and then writes can
+    be refused outright when another process wrote in between.
+    """
+    db.session.commit()
+    try:
+        db.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
         db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        log.info("a key's last use was not recorded: the database is busy")
 
 
 def serves(tenant, health_system, mode):

@@ -22,6 +22,14 @@ class SlotUnavailable(Exception):
     """The time is not a slot of the schedule, or the slot is full."""
 
 
+class AlreadyBooked(Exception):
+    """The visit token has booked already (a retry that waited for the lock)."""
+
+    def __init__(self, visit):
+        super().__init__(visit.id)
+        self.visit = visit
+
+
 def lock_schedule(session, schedule_id):
     """Hold the schedule's booking lock until the transaction ends."""
     if session.get_bind().dialect.name == "sqlite":
@@ -56,6 +64,9 @@ def next_confirmation_number(session, health_system_id):
 
 def free_slot(session, schedule, duration_minutes, start, now):
     """The slot of `schedule` starting at `start` if it has room, else `SlotUnavailable`."""
+    horizon_end = now + timedelta(days=schedule.booking_horizon_days + 2)
+    if not now - timedelta(days=1) <= start <= horizon_end:
+        raise SlotUnavailable("That time is outside the schedule's booking horizon.")
     end = start + timedelta(minutes=duration_minutes)
     booked = booked_intervals(session, [schedule.id], start - timedelta(days=1), end)
     slot = slot_at(rules_of(schedule), duration_minutes, booked[schedule.id], start, now)
@@ -66,10 +77,18 @@ def free_slot(session, schedule, duration_minutes, start, now):
     return slot
 
 
-def reserve_slot(session, *, schedule, appointment_type, start, now, **visit_fields):
-    """Create the visit for `start` if the slot still has room; the caller commits."""
+def reserve_slot(session, *, schedule, appointment_type, start, now, token_id=None, **visit_fields):
+    """Create the visit for `start` if the slot still has room; the caller commits.
+
+    A request that waited for the lock behind the same token's first request finds that
+    visit here and raises `AlreadyBooked` with it, instead of finding the slot full.
+    """
     lock_schedule(session, schedule.id)
-    duration = appointment_type.duration_minutes if appointment_type else default_duration(schedule)
+    if token_id is not None:
+        booked = session.scalar(select(Visit).where(Visit.token_id == token_id))
+        if booked is not None:
+            raise AlreadyBooked(booked)
+    duration = duration_of(appointment_type, schedule)
     free_slot(session, schedule, duration, start, now)
     starts_at = as_utc(start)
     visit = Visit(
@@ -79,6 +98,7 @@ def reserve_slot(session, *, schedule, appointment_type, start, now, **visit_fie
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=duration),
         confirmation_number=next_confirmation_number(session, schedule.health_system_id),
+        token_id=token_id,
         **visit_fields,
     )
     session.add(visit)
@@ -86,11 +106,25 @@ def reserve_slot(session, *, schedule, appointment_type, start, now, **visit_fie
     return visit
 
 
+class NotOffered(Exception):
+    """The schedule does not offer that appointment type."""
+
+
 def default_type(schedule):
     """The schedule's highest-priority appointment type (priority 1 first), if it has any."""
     return schedule.appointment_types[0] if schedule.appointment_types else None
 
 
-def default_duration(schedule):
-    """A visit without a type lasts one slot interval."""
-    return schedule.slot_interval_minutes
+def offered_type(schedule, slug):
+    """The schedule's appointment type `slug`, or its default one when `slug` is None."""
+    if slug is None:
+        return default_type(schedule)
+    for offered in schedule.appointment_types:
+        if offered.slug == slug:
+            return offered
+    raise NotOffered(f"Schedule {schedule.id} does not offer the appointment type {slug!r}.")
+
+
+def duration_of(appointment_type, schedule):
+    """A visit lasts its type's duration; without a type, one slot interval."""
+    return appointment_type.duration_minutes if appointment_type else schedule.slot_interval_minutes

@@ -1,4 +1,7 @@
-"""Checking a visit request against its token and its schedule, before anything is reserved."""
+"""Checking a visit request's attributes against its schedule, before anything is reserved.
+
+Messages name attributes and rules, never the values: they end up in responses.
+"""
 
 import hashlib
 from datetime import datetime
@@ -7,13 +10,8 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from inquick.booking.visit_rules import ATTRIBUTES, FORBIDDEN, enabled_fields, rules_for, violations
-from inquick.jsonapi.errors import Emergency, Unprocessable
 
 SCALAR = (str, int, float, bool, type(None))
-
-
-def attribute_pointer(name):
-    return f"/data/attributes/{name}"
 
 
 def request_digest(data):
@@ -32,49 +30,46 @@ def parse_appointment_at(value):
     return moment if moment.tzinfo is not None else None
 
 
-def attribute_errors(schedule, attributes, now):
-    """One `Unprocessable` per attribute that is not allowed or breaks a rule.
+def shape_problem(name, value, allowed):
+    """Why an attribute cannot be taken at all, before any rule looks at its value."""
+    if name in FORBIDDEN:
+        return "must not be sent: the patient accepts terms on our side"
+    if name not in ATTRIBUTES:
+        return "is not a visit attribute"
+    if name not in allowed:
+        return "is not collected for this schedule"
+    if not isinstance(value, SCALAR):
+        return "must be a string, a number, a boolean or null"
+    if isinstance(value, str) and "\x00" in value:
+        return "must not contain NUL characters"
+    return None
 
-    Patient data never goes into a message: only attribute names and the rule.
-    """
-    errors = {}
+
+def attribute_problems(schedule, attributes, now):
+    """{attribute: message} for every attribute that is not allowed or breaks a rule."""
     allowed = set(enabled_fields(schedule))
+    problems = {}
     for name, value in attributes.items():
-        if name in FORBIDDEN:
-            errors[name] = "must not be sent: the patient accepts terms on our side"
-        elif name not in ATTRIBUTES:
-            errors[name] = "is not a visit attribute"
-        elif name not in allowed:
-            errors[name] = "is not collected for this schedule"
-        elif not isinstance(value, SCALAR):
-            errors[name] = "must be a string, a number, a boolean or null"
+        problem = shape_problem(name, value, allowed)
+        if problem:
+            problems[name] = problem
     today = now.astimezone(ZoneInfo(schedule.time_zone_name)).date()
-    for name, message in violations(rules_for(schedule), attributes, today).items():
-        errors.setdefault(name, message)
+    checkable = {k: v for k, v in attributes.items() if k not in problems}
+    for name, message in violations(rules_for(schedule), checkable, today).items():
+        problems.setdefault(name, message)
     if (
-        "appointment-at" not in errors
+        "appointment-at" not in problems
         and parse_appointment_at(attributes["appointment-at"]) is None
     ):
-        errors["appointment-at"] = "must be an ISO 8601 time with a UTC offset"
-    found = [
-        Unprocessable(f"{name} {message}.", pointer=attribute_pointer(name))
-        for name, message in errors.items()
-    ]
-    emergency = emergency_error(schedule, attributes.get("patient-complaint"))
-    return found + ([emergency] if emergency and "patient-complaint" not in errors else [])
+        problems["appointment-at"] = "must be an ISO 8601 time with a UTC offset"
+    return problems
 
 
-def emergency_error(schedule, complaint):
-    """A refusal telling the patient to call 911 when the complaint names an emergency."""
+def is_emergency(schedule, complaint):
+    """Whether the complaint names one of the schedule's emergency keywords."""
     settings = schedule.visit_settings
     keywords = settings.emergency_keywords if settings else []
-    if not isinstance(complaint, str) or not keywords:
-        return None
+    if not isinstance(complaint, str):
+        return False
     lowered = complaint.lower()
-    if any(keyword.lower() in lowered for keyword in keywords):
-        return Emergency(
-            "This may be an emergency. Call 911 or go to the nearest emergency room now; "
-            "do not wait for a scheduled visit.",
-            pointer=attribute_pointer("patient-complaint"),
-        )
-    return None
+    return any(keyword.lower() in lowered for keyword in keywords)

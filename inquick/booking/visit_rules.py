@@ -5,6 +5,7 @@ checks a visit with `violations(...)`, which interprets each rule exactly as its
 report says. That is what keeps a partner's form and the server in agreement.
 """
 
+import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,11 @@ REQUIRED = (
 # to nothing on the partner's site that we could rely on.
 FORBIDDEN = ("terms-tos", "terms-911")
 CAREGIVER_AGE = 13
+# What to book rather than who: checked against the token and the schedule's types.
+BOOKING_FIELDS = ("appointment-at", "appointment-type")
+# Free-text attributes may be long; every other one is short.
+LONG_TEXT = ("comments", "patient-complaint")
+MAX_TEXT, MAX_LONG_TEXT = 200, 2000
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -83,6 +89,13 @@ def built_in_rules(schedule):
             ("weeks-pregnant",),
             {"only-integer": True, "greater-than-or-equal-to": 1, "less-than-or-equal-to": 45},
         ),
+        Validation(
+            "text-length",
+            "length",
+            tuple(a for a in ATTRIBUTES if a not in (*LONG_TEXT, *BOOKING_FIELDS)),
+            {"maximum": MAX_TEXT},
+        ),
+        Validation("long-text-length", "length", LONG_TEXT, {"maximum": MAX_LONG_TEXT}),
     ]
     type_ids = [t.slug for t in schedule.appointment_types]
     if type_ids:
@@ -164,10 +177,10 @@ def condition_holds(condition, attributes, today):
 def number(value):
     """A finite number from a JSON number or a decimal numeral; None otherwise (booleans too)."""
     if isinstance(value, str):
-        return float(value) if DECIMAL.fullmatch(value) else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return value if math.isfinite(value) else None
+        value = float(value) if DECIMAL.fullmatch(value) else None  # may be inf: 400 digits
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        value = None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def same_json_value(value, option):
@@ -201,7 +214,8 @@ def check_inclusion(options, value, today):
 
 
 def check_length(options, value, today):
-    size = len(value) if isinstance(value, str) else len(str(value))
+    # A string by its characters; a number or a boolean by its JSON text (`true`, `12`).
+    size = len(value) if isinstance(value, str) else len(json.dumps(value))
     if "is" in options and size != options["is"]:
         return f"must be {options['is']} characters long"
     if size < options.get("minimum", size):

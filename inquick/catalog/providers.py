@@ -37,19 +37,37 @@ PROVIDER_TYPES = {"practitioner": "Practitioner", "healthresource": "HealthResou
 # Conditions on one schedule (combined into a single EXISTS by `with_schedule`).
 
 
+# Each condition also names the schedule's health system: ids are slugs, unique only
+# within one system, so a link to another system's row can never satisfy a filter.
+
+
 def offers_service(value):
     slugs = one_or_more(value)
-    return Schedule.service_id.in_(select(Service.id).where(Service.slug.in_(slugs)))
+    return Schedule.service_id.in_(
+        select(Service.id).where(
+            Service.slug.in_(slugs), Service.health_system_id == Schedule.health_system_id
+        )
+    )
 
 
 def offers_appointment_type(value):
     slugs = one_or_more(value)
-    return Schedule.appointment_types.any(AppointmentType.slug.in_(slugs))
+    return Schedule.appointment_types.any(
+        and_(
+            AppointmentType.slug.in_(slugs),
+            AppointmentType.health_system_id == Schedule.health_system_id,
+        )
+    )
 
 
 def accepts_insurance(value):
     slugs = one_or_more(value)
-    return Schedule.effective_insurance_plans.any(InsurancePlan.slug.in_(slugs))
+    return Schedule.effective_insurance_plans.any(
+        and_(
+            InsurancePlan.slug.in_(slugs),
+            InsurancePlan.health_system_id == Schedule.health_system_id,
+        )
+    )
 
 
 def accepts_new_patients(value):
@@ -115,6 +133,7 @@ def in_medical_group(value):
         provider_medical_groups.c.provider_id == Provider.id,
         provider_medical_groups.c.medical_group_id == MedicalGroup.id,
         MedicalGroup.slug.in_(slugs),
+        MedicalGroup.health_system_id == Provider.health_system_id,
     )
 
 

@@ -1,10 +1,10 @@
 """Schedule, appointment-type and insurance-plan filters."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from inquick.catalog.filters import one_or_more
 from inquick.catalog.providers import of_provider_type
-from inquick.models import AppointmentType, InsurancePlan, Schedule, Service
+from inquick.models import AppointmentType, InsurancePlan, Provider, Schedule, Service
 from inquick.models.coverage import effective
 from inquick.sql import JsonListContains
 
@@ -13,7 +13,9 @@ CONTEXTS = ("patient", "discharge", "internal")
 
 def held_by_provider_type(value):
     """Schedules whose provider is of the type (practitioner, healthresource)."""
-    return Schedule.provider.has(of_provider_type(value))
+    return Schedule.provider.has(
+        and_(of_provider_type(value), Provider.health_system_id == Schedule.health_system_id)
+    )
 
 
 def offered_in_context(value):
@@ -27,7 +29,10 @@ def offered_for_service(value):
     """Appointment types of a service, named by its name (the reference's form) or its id."""
     wanted = [item.lower() for item in one_or_more(value)]
     return AppointmentType.services.any(
-        or_(func.lower(Service.name).in_(wanted), Service.slug.in_(wanted))
+        and_(
+            or_(func.lower(Service.name).in_(wanted), Service.slug.in_(wanted)),
+            Service.health_system_id == AppointmentType.health_system_id,
+        )
     )
 
 
@@ -36,6 +41,9 @@ def accepted_by_active_schedules():
     accepted = (
         select(effective.c.insurance_plan_id)
         .join(Schedule, Schedule.id == effective.c.schedule_id)
-        .where(Schedule.active.is_(True))
+        .where(
+            Schedule.active.is_(True),
+            Schedule.health_system_id == InsurancePlan.health_system_id,
+        )
     )
     return InsurancePlan.id.in_(accepted)

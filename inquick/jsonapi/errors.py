@@ -9,6 +9,7 @@ ERROR_CODES = {
     "invalid-page": (400, "Invalid page value"),
     "invalid-filter": (400, "Invalid filter"),
     "invalid-document": (400, "Invalid request document"),
+    "bad-request": (400, "Bad request"),
     "not-authenticated": (401, "Not authenticated"),
     "forbidden": (403, "Forbidden"),
     "not-found": (404, "Not found"),
@@ -16,10 +17,12 @@ ERROR_CODES = {
     "not-acceptable": (406, "Not acceptable"),
     "conflict": (409, "Conflict"),
     "payload-too-large": (413, "Payload too large"),
+    "uri-too-long": (414, "URI too long"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "unprocessable": (422, "Unprocessable entity"),
     "emergency": (422, "Possible emergency"),
     "rate-limited": (429, "Too many requests"),
+    "headers-too-large": (431, "Request headers too large"),
     "internal-error": (500, "Internal server error"),
     "unavailable": (503, "Service unavailable"),
 }
@@ -99,20 +102,12 @@ class NotFound(JsonApiError):
     code = "not-found"
 
 
-class MethodNotAllowed(JsonApiError):
-    code = "method-not-allowed"
-
-
 class NotAcceptable(JsonApiError):
     code = "not-acceptable"
 
 
 class Conflict(JsonApiError):
     code = "conflict"
-
-
-class PayloadTooLarge(JsonApiError):
-    code = "payload-too-large"
 
 
 class UnsupportedMediaType(JsonApiError):

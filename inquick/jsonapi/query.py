@@ -23,12 +23,16 @@ from inquick.jsonapi.resource import REGISTRY
 FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<brackets>\[.*)?$")
 MEMBER = re.compile(r"^\[(?P<member>[^\[\]]*)\]$")
 MAX_INCLUDE_DEPTH = 4
+# Far past any real collection, and far below where an OFFSET overflows.
+MAX_PAGE_NUMBER = 1_000_000
 
 
 class PageArgs(Schema):
     error_class = InvalidPage
 
-    number = fields.Int(data_key="page[number]", load_default=1, validate=validate.Range(min=1))
+    number = fields.Int(
+        data_key="page[number]", load_default=1, validate=validate.Range(min=1, max=MAX_PAGE_NUMBER)
+    )
     size = fields.Int(
         data_key="page[size]",
         load_default=DEFAULT_PAGE_SIZE,

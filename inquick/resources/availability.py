@@ -11,7 +11,7 @@ from webargs import fields
 
 from inquick.auth.keys import require_scope
 from inquick.booking.availability import slots
-from inquick.booking.reservations import default_type
+from inquick.booking.reservations import NotOffered, duration_of, offered_type
 from inquick.booking.schedule_rules import booked_intervals, local_day_bounds, rules_of
 from inquick.extensions import db
 from inquick.jsonapi.document import api_root, request_url
@@ -23,6 +23,8 @@ from inquick.models import Schedule
 blueprint = Blueprint("available-appointment-times", __name__)
 MAX_SCHEDULES = 50
 MAX_DAYS = 92
+# Dates further from today than this cannot hold a slot (and would overflow date arithmetic).
+MAX_DISTANCE_DAYS = 3660
 
 
 class AvailabilityArgs(Schema):
@@ -65,15 +67,10 @@ def requested_schedules(ids):
 
 def appointment_type_of(schedule, slug):
     """The requested type (which the schedule must offer) or the schedule's default one."""
-    if slug is None:
-        return default_type(schedule)
-    for offered in schedule.appointment_types:
-        if offered.slug == slug:
-            return offered
-    raise InvalidQueryParameter(
-        f"Schedule {schedule.id} does not offer the appointment type {slug!r}.",
-        parameter="appointment_type",
-    )
+    try:
+        return offered_type(schedule, slug)
+    except NotOffered as refusal:
+        raise InvalidQueryParameter(str(refusal), parameter="appointment_type") from None
 
 
 def date_range(schedule, args, now):
@@ -83,6 +80,11 @@ def date_range(schedule, args, now):
     longest range served), and not before the start.
     """
     today = now.astimezone(ZoneInfo(schedule.time_zone_name)).date()
+    for name in ("start_date", "end_date"):
+        if name in args and abs((args[name] - today).days) > MAX_DISTANCE_DAYS:
+            raise InvalidQueryParameter(
+                f"{name} must be within {MAX_DISTANCE_DAYS} days of today.", parameter=name
+            )
     start = args.get("start_date") or today
     end = args.get("end_date")
     if end is None:
@@ -100,7 +102,7 @@ def date_range(schedule, args, now):
 @blueprint.get("/available-appointment-times")
 @require_scope("availability:read")
 def available_appointment_times():
-    """GET /available-appointment-times"""
+    """The times of each requested schedule, reading all their visits in one query."""
     args = parse_arguments(availability_args, request.args)
     now = datetime.now(UTC)
     schedules = requested_schedules(args["schedule_ids"])
@@ -122,8 +124,7 @@ def available_appointment_times():
 
 def availability_object(schedule, kind, start, end, booked, now, args):
     """One schedule's entry: its times, and its slots with room when asked for all."""
-    duration = kind.duration_minutes if kind else schedule.slot_interval_minutes
-    found = slots(rules_of(schedule), duration, booked, start, end, now)
+    found = slots(rules_of(schedule), duration_of(kind, schedule), booked, start, end, now)
     if args["available_only"]:
         found = [slot for slot in found if slot.remaining > 0]
     attributes = {

@@ -7,7 +7,13 @@ from marshmallow import Schema, validate
 from webargs import fields
 
 from inquick.auth.keys import require_scope
-from inquick.booking.reservations import SlotUnavailable, default_type, free_slot
+from inquick.booking.reservations import (
+    NotOffered,
+    SlotUnavailable,
+    duration_of,
+    free_slot,
+    offered_type,
+)
 from inquick.booking.tokens import issue_token
 from inquick.config import token_secret
 from inquick.extensions import db
@@ -39,16 +45,11 @@ def visit_token():
     """GET /visit-token: the raw JWT, or a 422 when the time is not a free slot."""
     args = parse_arguments(visit_token_args, request.args)
     schedule = active_schedule(args["schedule_id"], "schedule_id")
-    kind = default_type(schedule)
-    if "appointment_type" in args:
-        kind = next(
-            (t for t in schedule.appointment_types if t.slug == args["appointment_type"]), None
-        )
-        if kind is None:
-            raise InvalidQueryParameter(
-                "The schedule does not offer that appointment type.", parameter="appointment_type"
-            )
-    duration = kind.duration_minutes if kind else schedule.slot_interval_minutes
+    try:
+        kind = offered_type(schedule, args.get("appointment_type"))
+    except NotOffered as refusal:
+        raise InvalidQueryParameter(str(refusal), parameter="appointment_type") from None
+    duration = duration_of(kind, schedule)
     now = datetime.now(UTC)
     try:
         slot = free_slot(db.session, schedule, duration, args["appointment_at"], now)

@@ -5,21 +5,27 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, g, request
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from inquick.booking.reservations import SlotUnavailable, reserve_slot
-from inquick.booking.tokens import TokenRefused, read_token
-from inquick.booking.visit_requests import (
-    attribute_errors,
-    attribute_pointer,
-    parse_appointment_at,
-    request_digest,
+from inquick.booking.bookings import (
+    BodyMismatch,
+    InvalidVisit,
+    TokenSpent,
+    book_visit,
 )
+from inquick.booking.reservations import SlotUnavailable
+from inquick.booking.tokens import TokenRefused, read_token
 from inquick.config import token_secret
 from inquick.extensions import db
 from inquick.jsonapi.document import api_root, single_document
-from inquick.jsonapi.errors import Conflict, ErrorList, NotAuthenticated, NotFound, Unprocessable
+from inquick.jsonapi.errors import (
+    Conflict,
+    Emergency,
+    ErrorList,
+    NotAuthenticated,
+    NotFound,
+    Unprocessable,
+)
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import QueryParams
 from inquick.jsonapi.request_document import linked_id, read_resource_object
@@ -94,92 +100,56 @@ def tenant_of(claims):
     raise NotAuthenticated("The visit token is not valid for this health system.")
 
 
-def check_binding(data, claims):
-    """The body must ask for the token's schedule and slot."""
-    schedule_id = linked_id(data, "schedule", "schedules")
-    if schedule_id != claims["sch"]:
-        raise Unprocessable(
-            "The schedule must be the one the visit token was issued for.",
-            pointer="/data/relationships/schedule",
-        )
-    at = parse_appointment_at(data.get("attributes", {}).get("appointment-at"))
-    if at is None or at != claims["at"]:
-        raise Unprocessable(
-            "appointment-at must be the slot the visit token was issued for.",
-            pointer=attribute_pointer("appointment-at"),
-        )
-
-
-def replay(visit, digest):
-    """A retry of the request that booked `visit`: the same answer; another body: 409."""
-    if visit.request_digest != digest:
-        raise Conflict("This visit token has already booked a visit with another request.")
-    return created(visit)
-
-
 def created(visit):
+    """201 with the visit and its URL."""
     location = f"{api_root()}/visits/{visit.id}"
     document = single_document(visits, visit, QueryParams())
     document["links"]["self"] = location
     return document_response(document, 201, {"Location": location})
 
 
-def booked_with(token_id):
-    return db.session.scalar(
-        select(Visit).where(Visit.token_id == token_id).options(*visits.always_load)
-    )
+def refusal(invalid):
+    """One 422 error per attribute, pointing at it, and the call-911 advice if it applies."""
+    errors = [
+        Unprocessable(f"{name} {message}.", pointer=f"/data/attributes/{name}")
+        for name, message in invalid.problems.items()
+    ]
+    if invalid.emergency:
+        errors.append(
+            Emergency(
+                "This may be an emergency. Call 911 or go to the nearest emergency room now; "
+                "do not wait for a scheduled visit.",
+                pointer="/data/attributes/patient-complaint",
+            )
+        )
+    return ErrorList(errors)
 
 
 @blueprint.post("/visits")
 def create_visit():
-    """POST /visits: book the token's slot for the patient in the body."""
+    """Book the token's slot for the patient in the body."""
     now = datetime.now(UTC)
     claims = token_claims(now)
     g.tenant = tenant_of(claims)
     data = read_resource_object("visits")
-    check_binding(data, claims)
-    digest = request_digest(data)
-    existing = booked_with(claims["jti"])
-    if existing is not None:
-        return replay(existing, digest)
+    schedule_id = linked_id(data, "schedule", "schedules")
     try:
         schedule = active_schedule(claims["sch"])
     except NotFound:
         raise Conflict("The schedule no longer takes bookings.") from None
-    attributes = data.get("attributes", {})
-    errors = attribute_errors(schedule, attributes, now)
-    if errors:
-        raise ErrorList(errors)
-    kind = next(
-        (t for t in schedule.appointment_types if t.slug == attributes.get("appointment-type")),
-        None,
-    )
-    patient = {
-        k: v for k, v in attributes.items() if k not in ("appointment-at", "appointment-type")
-    }
     try:
-        visit = reserve_slot(
-            db.session,
-            schedule=schedule,
-            appointment_type=kind,
-            start=claims["at"],
-            now=now,
-            token_id=claims["jti"],
-            request_digest=digest,
-            remote_uid=attributes.get("remote-uid"),
-            patient=patient,
-        )
-        db.session.commit()
-    except SlotUnavailable as refusal:
+        visit = book_visit(
+            db.session, tenant=g.tenant, schedule=schedule, claims=claims, data=data,
+            schedule_id=schedule_id, now=now,
+        )  # fmt: skip
+    except BodyMismatch as mismatch:
+        raise Unprocessable(str(mismatch), pointer=mismatch.pointer) from None
+    except InvalidVisit as invalid:
+        raise refusal(invalid) from None
+    except (TokenSpent, SlotUnavailable) as conflict:
         db.session.rollback()
-        raise Conflict(str(refusal)) from None
-    except IntegrityError:
-        # The same token raced itself: the other request booked; answer as a retry.
-        db.session.rollback()
-        existing = booked_with(claims["jti"])
-        if existing is None:
-            raise
-        return replay(existing, digest)
+        raise Conflict(str(conflict)) from None
+    db.session.commit()
     return created(visit)
 
 

@@ -326,12 +326,15 @@ def visit_document(schedule_id, appointment_at, n):
     )
 
 
-def race(server, schedule_id, appointment_at, tokens):
-    """Every client POSTs /visits at once, each with its own token: [(status, body)]."""
+def race(server, schedule_id, appointment_at, tokens, same_body=False):
+    """Every client POSTs /visits at once, each with its token: [(status, body)].
+
+    With `same_body`, every client sends client 0's body (a retry storm of one request).
+    """
     barrier = threading.Barrier(len(tokens))
 
     def book(n):
-        body = visit_document(schedule_id, appointment_at, n)
+        body = visit_document(schedule_id, appointment_at, 0 if same_body else n)
         headers = {
             "Authorization": f"Bearer {tokens[n]}",
             "Content-Type": JSONAPI,
@@ -392,3 +395,18 @@ def test_concurrent_bookings_fill_a_slot_exactly_to_its_capacity(server, capacit
     assert appointment_at not in available_times(server, schedule_id)["times"]
     everything = available_times(server, schedule_id, available_only="false")
     assert {"time": appointment_at, "remaining-capacity": 0} in everything["slots"]
+
+
+def test_one_request_retried_at_once_books_one_visit(server):
+    """A client that resends its request before the first answer gets that same visit."""
+    schedule_id = server.schedule_ids[1]
+    appointment_at = slot_a_day_ahead(server, schedule_id)
+    token = visit_token(server, schedule_id, appointment_at)
+
+    results = race(server, schedule_id, appointment_at, [token] * 8, same_body=True)
+
+    assert Counter(status for status, _ in results) == {201: 8}, server.log()
+    ids = {json.loads(body)["data"]["id"] for _, body in results}
+    assert len(ids) == 1
+    booked = [v for v in stored_visits(server.url, schedule_id) if v[0] in ids]
+    assert len(booked) == 1

@@ -1,0 +1,27 @@
+"""Refusing input no endpoint can mean: NUL characters in the URL.
+
+PostgreSQL cannot store or compare a NUL in text, so a NUL reaching a query would fail
+there and not on SQLite; refusing it up front answers the same 400 on every database.
+"""
+
+from flask import request
+
+from inquick.jsonapi.errors import InvalidQueryParameter, NotFound
+
+NUL = "\x00"
+
+
+def init_app(app):
+    """Run before the URL's values are used (tenancy resolves the hostname in one too)."""
+    app.url_value_preprocessor(refuse_nul_characters)
+
+
+def refuse_nul_characters(_endpoint=None, _values=None):
+    if NUL in request.path:
+        raise NotFound("The URL contains a NUL character.")
+    for name, value in request.args.items(multi=True):
+        if NUL in name or NUL in value:
+            raise InvalidQueryParameter(
+                "Query parameters must not contain NUL characters.",
+                parameter=name.replace(NUL, ""),
+            )
