@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
 PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+METHODS = ("get", "post", "patch", "put", "delete")
 
 
 @pytest.fixture(scope="module")
@@ -17,14 +18,15 @@ def spec():
     return yaml.safe_load(SPEC.read_text())
 
 
-def spec_operations(spec):
+def spec_operations(spec, *, at_root=False):
+    """(path, method) pairs the spec describes under the API servers, or at the root."""
     operations = set()
     for path, item in spec["paths"].items():
         if "$ref" in item:
             item = resolve(spec, item["$ref"])
-        operations |= {
-            (path, method) for method in item if method in ("get", "post", "patch", "put", "delete")
-        }
+        if (item.get("servers") == [{"url": "/"}]) != at_root:
+            continue
+        operations |= {(path, method) for method in item if method in METHODS}
     return operations
 
 
@@ -38,7 +40,7 @@ def resolve(spec, ref):
 def app_operations(app, prefix):
     operations = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(prefix + "/"):
+        if not rule.rule.startswith(prefix + "/") or rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+:)?object_id>", "{id}", rule.rule.removeprefix(prefix))
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
@@ -57,6 +59,24 @@ def test_every_route_is_in_the_spec_and_nothing_else(app, spec):
     described = spec_operations(spec)
     assert sorted(routes - described) == [], "routes missing from spec/openapi.yaml"
     assert sorted(described - routes) == [], "spec/openapi.yaml describes routes that do not exist"
+
+
+def test_routes_outside_the_api_are_in_the_spec(app, spec):
+    api = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIXES)}
+    outside = {
+        (rule.rule, m.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule not in api and rule.endpoint != "static"
+        for m in rule.methods - IGNORED_METHODS
+    }
+    assert (
+        outside
+        == spec_operations(spec, at_root=True)
+        == {
+            ("/healthz", "get"),
+            ("/readyz", "get"),
+        }
+    )
 
 
 def test_both_prefixes_serve_the_same_routes(app, spec):
