@@ -49,9 +49,7 @@ def sandbox_of(system):
         select(HealthSystem).where(HealthSystem.live_system_id == system.id)
     )
     if sandbox is None:
-        sandbox = HealthSystem(
-            slug=system.slug, name=system.name, mode="test", live_system_id=system.id
-        )
+        sandbox = system.new_sandbox()
         db.session.add(sandbox)
     return sandbox
 

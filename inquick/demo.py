@@ -42,8 +42,11 @@ EARLY_AND_EVENING = [(day, time(7), time(11)) for day in range(5)] + [
 WEEKEND_MORNINGS = [(5, time(8), time(12)), (6, time(9), time(12))]
 
 
-def schedule_id(system_slug, name):
-    return str(uuid.uuid5(SCHEDULE_NAMESPACE, f"{system_slug}/{name}"))
+def schedule_id(system, name):
+    """A UUID derived from the system and the name: the same on every fresh demo database."""
+    scope = system.slug if system.mode == "live" else f"{system.slug}+sandbox"
+    return str(uuid.uuid5(SCHEDULE_NAMESPACE, f"{scope}/{name}"))
+
 
 
 def by_slug(rows):
@@ -51,22 +54,32 @@ def by_slug(rows):
 
 
 def seed(session, progress=print, now=None):
-    """Add both demo health systems to `session` (the caller commits)."""
-    winter = seed_winter_health(session)
-    session.flush()
-    booked = book_demo_visits(session, winter, now or datetime.now(UTC))
-    progress(f"  Winter Health at {DEMO_HOSTNAME} ({booked} visits booked in the coming days)")
-    seed_summer_clinic(session)
-    progress(f"  Summer Clinic at {SECOND_HOSTNAME}")
-
-
-def seed_winter_health(session):
-    system = HealthSystem(slug="winter-health", name="Winter Health", gtag_id="G-WINTER01")
-    system.hostnames = [
+    """Add both demo health systems, each with its sandbox, to `session` (the caller commits)."""
+    now = now or datetime.now(UTC)
+    winter = HealthSystem(slug="winter-health", name="Winter Health", gtag_id="G-WINTER01")
+    winter.hostnames = [
         PartnerHostname(hostname=DEMO_HOSTNAME),
         PartnerHostname(hostname="book.winter-health.example.org"),
     ]
-    session.add(system)
+    summer = HealthSystem(slug="summer-clinic", name="Summer Clinic")
+    summer.hostnames = [PartnerHostname(hostname=SECOND_HOSTNAME)]
+    session.add_all([winter, summer])
+    session.flush()
+    for system, populate, hostname in (
+        (winter, populate_winter_health, DEMO_HOSTNAME),
+        (summer, populate_summer_clinic, SECOND_HOSTNAME),
+    ):
+        sandbox = system.new_sandbox()
+        session.add(sandbox)
+        for each in (system, sandbox):
+            populate(session, each)
+        session.flush()
+        booked = book_demo_visits(session, system, now)
+        progress(f"  {system.name} at {hostname}, live and sandbox; visits booked: {booked}")
+
+
+def populate_winter_health(session, system):
+    """Winter Health's catalog, in `system` (the live one or its sandbox)."""
     owned = {"health_system": system}
 
     plans = by_slug(
@@ -322,7 +335,7 @@ def seed_winter_health(session):
 
     def schedule(name, provider, location, service, windows, type_slugs, plan_slugs=(), **rules):
         row = Schedule(
-            id=schedule_id(system.slug, name),
+            id=schedule_id(system, name),
             name=name,
             provider=providers[provider],
             location=locations[location],
@@ -439,7 +452,6 @@ def seed_winter_health(session):
     ]
     add_visit_settings(rows[0])
     session.add_all(rows)
-    return system
 
 
 def add_visit_settings(schedule):
@@ -509,9 +521,8 @@ def book_demo_visits(session, system, now):
     return booked
 
 
-def seed_summer_clinic(session):
-    system = HealthSystem(slug="summer-clinic", name="Summer Clinic")
-    system.hostnames = [PartnerHostname(hostname=SECOND_HOSTNAME)]
+def populate_summer_clinic(session, system):
+    """Summer Clinic's small catalog, in `system` (the live one or its sandbox)."""
     owned = {"health_system": system}
     plan = InsurancePlan(slug="sunshine-ppo", company="Sunshine Health", name="PPO", **owned)
     location = Location(
@@ -544,7 +555,7 @@ def seed_summer_clinic(session):
         **owned,
     )
     row = Schedule(
-        id=schedule_id(system.slug, "Sol Rivera - Sunnyside"),
+        id=schedule_id(system, "Sol Rivera - Sunnyside"),
         name="Sol Rivera - Sunnyside",
         provider=provider,
         location=location,
@@ -557,5 +568,4 @@ def seed_summer_clinic(session):
     row.weekly_windows = [
         WeeklyWindow(weekday=d, opens_at=o, closes_at=c) for d, o, c in WEEKDAYS_9_TO_5
     ]
-    session.add_all([system, row])
-    return system
+    session.add(row)

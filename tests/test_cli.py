@@ -73,7 +73,8 @@ def test_seed_demo_then_if_empty_does_nothing(run, session):
     systems = session.scalar(select(func.count()).select_from(HealthSystem))
     again = run("seed-demo", "--if-empty")
     assert again.exit_code == 0 and "nothing seeded" in again.output
-    assert session.scalar(select(func.count()).select_from(HealthSystem)) == systems == 2
+    # Two live systems, each with its sandbox.
+    assert session.scalar(select(func.count()).select_from(HealthSystem)) == systems == 4
 
 
 def test_demo_key_prints_a_working_curl_command(run, client):

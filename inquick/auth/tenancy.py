@@ -70,6 +70,7 @@ def authenticate():
     if tenant is None or not serves(tenant, g.health_system, key.mode):
         # One answer for unknown keys and other systems' keys: never confirm who exists.
         raise NotAuthenticated("The API key is not valid for this health system.")
+    refuse_live_on_sandbox_host(key.mode)
     g.api_key, g.tenant = key, tenant
     now = datetime.now(UTC)
     if use_is_stale(key, now):
@@ -89,6 +90,12 @@ def record_use(key_id, now):
     except OperationalError:
         db.session.rollback()
         log.info("a key's last use was not recorded: the database is busy")
+
+
+def refuse_live_on_sandbox_host(mode):
+    """A sandbox host (INQUICK_SANDBOX_HOST) serves test-mode credentials only."""
+    if mode == "live" and current_app.config.get("SANDBOX_HOST"):
+        raise NotAuthenticated("This deployment is a sandbox host: use a test key (iq_test_...).")
 
 
 def serves(tenant, health_system, mode):

@@ -34,6 +34,10 @@ class HealthSystem(Timestamped, db.Model):
         back_populates="health_system", cascade="all, delete-orphan"
     )
 
+    def new_sandbox(self):
+        """The test-mode twin of this live system: same slug and name, no hostnames."""
+        return HealthSystem(slug=self.slug, name=self.name, mode="test", live_system_id=self.id)
+
 
 class PartnerHostname(db.Model):
     """A client-facing domain of a live health system; the first path segment of every URL."""

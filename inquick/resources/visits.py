@@ -7,6 +7,7 @@ from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from inquick.auth.tenancy import refuse_live_on_sandbox_host
 from inquick.booking.bookings import (
     BodyMismatch,
     InvalidVisit,
@@ -86,6 +87,7 @@ def token_claims(now):
 
 def tenant_of(claims):
     """The health system (live, or its sandbox) the token was issued for, or a 401."""
+    refuse_live_on_sandbox_host(claims["mode"])
     live = g.health_system
     if claims["mode"] == "live" and claims["hs"] == live.id:
         return live
