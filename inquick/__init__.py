@@ -19,7 +19,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
 
-    from inquick import database, errors, operations, resources
+    from inquick import database, errors, operations, ratelimit, resources
     from inquick.auth import tenancy
     from inquick.jsonapi import hygiene, negotiation
 
@@ -29,6 +29,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     hygiene.init_app(app)
     negotiation.init_app(app)
+    ratelimit.init_app(app)
     tenancy.init_app(app)
     resources.init_app(app)
     if app.config.get("TRUSTED_PROXIES"):

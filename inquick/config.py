@@ -32,6 +32,9 @@ def load_config(instance_path, environ=os.environ):
         "JSON_SORT_KEYS": False,
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "TOKEN_SECRET": environ.get("INQUICK_TOKEN_SECRET"),
+        "REDIS_URL": environ.get("REDIS_URL"),
+        "RATE_LIMIT": int(environ.get("INQUICK_RATE_LIMIT", 300)),
+        "BOOKING_RATE_LIMIT": int(environ.get("INQUICK_BOOKING_RATE_LIMIT", 100)),
         # A staging deployment for partners' QA: it refuses live keys and live visit tokens.
         "SANDBOX_HOST": environ.get("INQUICK_SANDBOX_HOST", "") not in ("", "0", "false"),
     }

@@ -48,7 +48,6 @@ def schedule_id(system, name):
     return str(uuid.uuid5(SCHEDULE_NAMESPACE, f"{scope}/{name}"))
 
 
-
 def by_slug(rows):
     return {row.slug: row for row in rows}
 

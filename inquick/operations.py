@@ -7,6 +7,7 @@ path can hold an id) and the status; never bodies, query strings or patient data
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -101,6 +102,7 @@ def finish_request(response):
                 "status": response.status_code,
                 "key-id": g.api_key.id if "api_key" in g else None,
                 "health-system": g.tenant.slug if "tenant" in g else None,
+                "process": os.getpid(),
                 "duration-ms": round((time.perf_counter() - started) * 1000, 1)
                 if started
                 else None,

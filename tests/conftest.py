@@ -15,6 +15,7 @@ from inquick import create_app
 from inquick.auth.keys import issue_key
 from inquick.config import database_url
 from inquick.extensions import db
+from inquick.ratelimit import MemoryCounter
 from tests import factories
 
 
@@ -50,6 +51,12 @@ def session(app):
             db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app):
+    """Each test starts with no request counted (ids of rolled-back keys come back)."""
+    app.extensions["rate_counter"] = MemoryCounter()
 
 
 @pytest.fixture

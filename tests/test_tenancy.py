@@ -102,6 +102,12 @@ def populate(system, marker):
     return catalog
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limit(app, monkeypatch):
+    """These walks send hundreds of requests from one address on purpose (limits: test_limits)."""
+    monkeypatch.setitem(app.config, "RATE_LIMIT", 1_000_000)
+
+
 @pytest.fixture
 def tenants(session, tenant, other_tenant):
     """Tenant A and tenant B, each with a full catalog; B reuses some of A's slugs."""

@@ -18,6 +18,7 @@ from inquick.auth.keys import digest, use_is_stale
 from inquick.extensions import db
 from inquick.jsonapi.errors import NotAuthenticated, NotFound
 from inquick.models import ApiKey, HealthSystem, PartnerHostname
+from inquick.ratelimit import spend_for_address, spend_for_key
 
 API_PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
 log = logging.getLogger(__name__)
@@ -59,17 +60,19 @@ def authenticate():
     if getattr(view, "authenticates_itself", False):
         return
     secret = presented_key()
-    if not secret:
-        raise NotAuthenticated("Pass an API key as api_key or in the Authorization header.")
-    key = db.session.scalar(
+    key = secret and db.session.scalar(
         select(ApiKey)
         .options(joinedload(ApiKey.health_system))
         .where(ApiKey.digest == digest(secret), ApiKey.revoked_at.is_(None))
     )
     tenant = key.health_system if key else None
     if tenant is None or not serves(tenant, g.health_system, key.mode):
+        spend_for_address()  # failed attempts are limited too
+        if not secret:
+            raise NotAuthenticated("Pass an API key as api_key or in the Authorization header.")
         # One answer for unknown keys and other systems' keys: never confirm who exists.
         raise NotAuthenticated("The API key is not valid for this health system.")
+    spend_for_key(key)
     refuse_live_on_sandbox_host(key.mode)
     g.api_key, g.tenant = key, tenant
     now = datetime.now(UTC)

@@ -32,6 +32,7 @@ from inquick.jsonapi.query import QueryParams
 from inquick.jsonapi.request_document import linked_id, read_resource_object
 from inquick.jsonapi.resource import Resource
 from inquick.models import HealthSystem, Schedule, Visit
+from inquick.ratelimit import spend_for_bookings
 from inquick.resources.base import active_schedule, dasherize
 
 blueprint = Blueprint("visits", __name__)
@@ -133,6 +134,7 @@ def create_visit():
     now = datetime.now(UTC)
     claims = token_claims(now)
     g.tenant = tenant_of(claims)
+    spend_for_bookings(g.tenant)
     data = read_resource_object("visits")
     schedule_id = linked_id(data, "schedule", "schedules")
     try:

@@ -215,3 +215,12 @@ def test_capacity_counts_overlapping_visits_of_other_types(
     )
     assert half_past.status_code == 422
     assert token_for(tomorrow_at(11))
+
+
+def test_token_bookings_have_their_own_limit(app, booking_api, schedule, token_for, monkeypatch):
+    monkeypatch.setitem(app.config, "BOOKING_RATE_LIMIT", 1)
+    first, second = tomorrow_at(9), tomorrow_at(11)
+    assert post_visit(booking_api, token_for(first), visit_body(schedule, first)).status_code == 201
+    response = post_visit(booking_api, token_for(second), visit_body(schedule, second))
+    assert response.status_code == 429
+    assert response.headers["X-RateLimit-Limit"] == "1"
