@@ -1,7 +1,9 @@
 """The `inquick` console script: Flask's commands, `db` (migrations) and our own."""
 
+import json
 import os
 import sys
+from datetime import UTC, timedelta
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -10,7 +12,8 @@ from sqlalchemy import select
 from inquick import create_app
 from inquick.auth.keys import PARTNER_SCOPES, SCOPES, UnknownScope, issue_key
 from inquick.extensions import db
-from inquick.models import HealthSystem, PartnerHostname
+from inquick.models import ApiKey, AuditEntry, HealthSystem, PartnerHostname
+from inquick.models.base import as_utc
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -126,3 +129,43 @@ def serve(host, port, workers):
         "inquick:create_app()",
     ]
     os.execv(sys.executable, argv)
+
+
+@main.command("audit")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="First day (UTC), YYYY-MM-DD.",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="Last day (UTC), YYYY-MM-DD, included.",
+)
+@click.option("--partner", "hostname", default=None, help="Only this health system's entries.")
+@with_appcontext
+def audit(start, end, hostname):
+    """Print the audit log of patient data for a date range, one JSON line per entry."""
+    statement = (
+        select(AuditEntry, HealthSystem.slug, HealthSystem.mode, ApiKey.prefix)
+        .join(HealthSystem, HealthSystem.id == AuditEntry.health_system_id)
+        .outerjoin(ApiKey, ApiKey.id == AuditEntry.key_id)
+        .where(AuditEntry.at >= start.replace(tzinfo=UTC))
+        .where(AuditEntry.at < end.replace(tzinfo=UTC) + timedelta(days=1))
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    if hostname:
+        system = health_system_at(hostname.lower())
+        statement = statement.where(
+            (HealthSystem.id == system.id) | (HealthSystem.live_system_id == system.id)
+        )
+    for entry, system_slug, mode, key_prefix in db.session.execute(statement):
+        click.echo(json.dumps({
+            "at": as_utc(entry.at).isoformat(), "health-system": system_slug, "mode": mode,
+            "key": key_prefix, "token": entry.token_id, "visit": entry.visit_id,
+            "action": entry.action, "fields": entry.fields,
+        }))  # fmt: skip

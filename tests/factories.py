@@ -1,6 +1,6 @@
 """factory-boy factories for the data model, all on one session-bound base."""
 
-from datetime import time
+from datetime import UTC, date, datetime, time, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -17,6 +17,7 @@ from inquick.models import (
     Region,
     Schedule,
     Service,
+    Visit,
     WeeklyWindow,
 )
 
@@ -132,4 +133,29 @@ class ScheduleFactory(Factory):
     )
     weekly_windows = factory.LazyFunction(
         lambda: [WeeklyWindow(weekday=d, opens_at=time(9), closes_at=time(17)) for d in range(5)]
+    )
+
+
+class VisitFactory(Factory):
+    """A scheduled visit on a schedule (pass `schedule=`), tomorrow at 15:00 UTC."""
+
+    class Meta:
+        model = Visit
+
+    health_system_id = factory.SelfAttribute("schedule.health_system_id")
+    starts_at = factory.LazyFunction(
+        lambda: datetime.combine(date.today() + timedelta(days=1), time(15), tzinfo=UTC)
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=30))
+    confirmation_number = factory.Sequence(lambda n: 1000 + n)
+    patient = factory.LazyFunction(
+        lambda: {
+            "first-name": "Wilhelmina",
+            "last-name": "Quarrington",
+            "email": "w.quarrington@example.org",
+            "phone-number": "207-555-0177",
+            "birthdate": "1961-03-04",
+            "gender": "female",
+            "new-patient": "no",
+        }
     )

@@ -64,7 +64,8 @@ def replay(visit, digest):
 
 
 def book_visit(session, *, tenant, schedule, claims, data, schedule_id, now):
-    """The visit booked by this request (or by an earlier identical one); the caller commits.
+    """(visit, True) when this request booked it, (visit, False) when an earlier identical
+    request did; the caller commits.
 
     Raises BodyMismatch, TokenSpent, InvalidVisit or SlotUnavailable.
     """
@@ -73,7 +74,7 @@ def book_visit(session, *, tenant, schedule, claims, data, schedule_id, now):
     digest = request_digest(data)
     existing = booked_with(session, tenant, claims["jti"])
     if existing is not None:
-        return replay(existing, digest)
+        return replay(existing, digest), False
     problems = attribute_problems(schedule, attributes, now)
     emergency = "patient-complaint" not in problems and is_emergency(
         schedule, attributes.get("patient-complaint")
@@ -86,7 +87,7 @@ def book_visit(session, *, tenant, schedule, claims, data, schedule_id, now):
         raise InvalidVisit({"appointment-type": "is not offered by this schedule"}) from refusal
     patient = {k: v for k, v in attributes.items() if k not in BOOKING_FIELDS}
     try:
-        return reserve_slot(
+        visit = reserve_slot(
             session,
             schedule=schedule,
             appointment_type=kind,
@@ -98,4 +99,5 @@ def book_visit(session, *, tenant, schedule, claims, data, schedule_id, now):
             patient=patient,
         )
     except AlreadyBooked as booked:  # the same request, sent twice at once
-        return replay(booked.visit, digest)
+        return replay(booked.visit, digest), False
+    return visit, True

@@ -62,13 +62,18 @@ def next_confirmation_number(session, health_system_id):
     )
 
 
-def free_slot(session, schedule, duration_minutes, start, now):
-    """The slot of `schedule` starting at `start` if it has room, else `SlotUnavailable`."""
+def free_slot(session, schedule, duration_minutes, start, now, ignoring=None):
+    """The slot of `schedule` starting at `start` if it has room, else `SlotUnavailable`.
+
+    `ignoring` names a visit not to count (the one being moved).
+    """
     horizon_end = now + timedelta(days=schedule.booking_horizon_days + 2)
     if not now - timedelta(days=1) <= start <= horizon_end:
         raise SlotUnavailable("That time is outside the schedule's booking horizon.")
     end = start + timedelta(minutes=duration_minutes)
-    booked = booked_intervals(session, [schedule.id], start - timedelta(days=1), end)
+    booked = booked_intervals(
+        session, [schedule.id], start - timedelta(days=1), end, ignoring=ignoring
+    )
     slot = slot_at(rules_of(schedule), duration_minutes, booked[schedule.id], start, now)
     if slot is None:
         raise SlotUnavailable("That time is not a bookable slot of this schedule.")

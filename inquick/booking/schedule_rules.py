@@ -29,16 +29,17 @@ def rules_of(schedule):
     )
 
 
-def booked_intervals(session, schedule_ids, start, end):
+def booked_intervals(session, schedule_ids, start, end, ignoring=None):
     """{schedule id: [(start, end), ...]} of the visits holding time in [start, end), one query."""
-    rows = session.execute(
-        select(Visit.schedule_id, Visit.starts_at, Visit.ends_at).where(
-            Visit.schedule_id.in_(list(schedule_ids)),
-            Visit.status.in_(HOLDING),
-            Visit.starts_at < end.astimezone(UTC),
-            Visit.ends_at > start.astimezone(UTC),
-        )
+    statement = select(Visit.schedule_id, Visit.starts_at, Visit.ends_at).where(
+        Visit.schedule_id.in_(list(schedule_ids)),
+        Visit.status.in_(HOLDING),
+        Visit.starts_at < end.astimezone(UTC),
+        Visit.ends_at > start.astimezone(UTC),
     )
+    if ignoring is not None:
+        statement = statement.where(Visit.id != ignoring)
+    rows = session.execute(statement)
     booked = defaultdict(list)
     for schedule_id, starts_at, ends_at in rows:
         booked[schedule_id].append((as_utc(starts_at), as_utc(ends_at)))

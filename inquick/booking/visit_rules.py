@@ -32,6 +32,8 @@ FORBIDDEN = ("terms-tos", "terms-911")
 CAREGIVER_AGE = 13
 # What to book rather than who: checked against the token and the schedule's types.
 BOOKING_FIELDS = ("appointment-at", "appointment-type")
+# Who the visit is for: every attribute but what to book.
+PATIENT_ATTRIBUTES = tuple(a for a in ATTRIBUTES if a not in BOOKING_FIELDS)
 # Free-text attributes may be long; every other one is short.
 LONG_TEXT = ("comments", "patient-complaint")
 MAX_TEXT, MAX_LONG_TEXT = 200, 2000

@@ -73,6 +73,11 @@ class Resource:
     related_queries: dict = field(default_factory=dict)
     # Relationships whose linkage is always given (their targets are loaded anyway).
     always_linked: tuple = ()
+    # Sort keys for attributes that are not a plain column: JSON name -> column.
+    extra_sorts: dict = field(default_factory=dict)
+    # Called with (objects, params) after the list or show endpoint loaded them: for a
+    # type whose every read must be recorded.
+    on_read: object = None
     # Whether the API serves URLs for this type's objects and their relationships; a type
     # built only inside another document (a validation of a visit-settings) has none.
     self_links: bool = True
@@ -94,7 +99,7 @@ class Resource:
                 )
             else:
                 self.attributes[key] = schema_field
-        self.sorts = self._sortable_columns()
+        self.sorts = {**self._sortable_columns(), **self.extra_sorts}
         self.filters = {
             "id": Filter(self._with_ids, description="ids, comma-separated"),
             **self.filters,

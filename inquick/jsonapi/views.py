@@ -64,14 +64,20 @@ def list_resources(resource):
     """GET /TYPE"""
     params = parse_query(request.args, resource, collection=True)
     objects, count = fetch_page(resource, resource.base_query(), params)
-    return document_response(collection_document(resource, objects, params, count))
+    document = collection_document(resource, objects, params, count)
+    if resource.on_read is not None:
+        resource.on_read(objects, params)
+    return document_response(document)
 
 
 def show_resource(resource, object_id):
     """GET /TYPE/{id}"""
     params = parse_query(request.args, resource, collection=False)
     obj = find(resource, object_id, params.include)
-    return document_response(single_document(resource, obj, params))
+    document = single_document(resource, obj, params)
+    if resource.on_read is not None:
+        resource.on_read([obj], params)
+    return document_response(document)
 
 
 def related_statement(resource, parent, relationship):

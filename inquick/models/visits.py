@@ -55,6 +55,9 @@ class Visit(Timestamped, db.Model):
     request_digest: Mapped[str | None] = mapped_column(String(64))
     remote_uid: Mapped[str | None] = mapped_column(String(200))
     patient: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Why it was last rescheduled or cancelled, as the caller said.
+    change_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     schedule: Mapped[Schedule] = relationship()
     appointment_type: Mapped[AppointmentType | None] = relationship()
@@ -64,13 +67,23 @@ class Visit(Timestamped, db.Model):
         """The start in the schedule's zone, so that its ISO form shows the local offset."""
         return as_utc(self.starts_at).astimezone(ZoneInfo(self.schedule.time_zone_name))
 
-    @property
-    def location(self):
-        return self.schedule.location
-
-    @property
-    def provider(self):
-        return self.schedule.provider
+    # The schedule's location and provider, through the schedule (read-only).
+    location = relationship(
+        "Location",
+        secondary="schedules",
+        primaryjoin="Visit.schedule_id == Schedule.id",
+        secondaryjoin="Schedule.location_id == Location.id",
+        viewonly=True,
+        uselist=False,
+    )
+    provider = relationship(
+        "Provider",
+        secondary="schedules",
+        primaryjoin="Visit.schedule_id == Schedule.id",
+        secondaryjoin="Schedule.provider_id == Provider.id",
+        viewonly=True,
+        uselist=False,
+    )
 
 
 class ConfirmationCounter(db.Model):

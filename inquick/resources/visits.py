@@ -7,15 +7,21 @@ from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from inquick.auth.keys import require_scope
 from inquick.auth.tenancy import refuse_live_on_sandbox_host
+from inquick.booking.audit import record_access
 from inquick.booking.bookings import (
     BodyMismatch,
     InvalidVisit,
     TokenSpent,
     book_visit,
 )
+from inquick.booking.changes import ChangeRefused, cancel_visit, change_status, reschedule_visit
 from inquick.booking.reservations import SlotUnavailable
 from inquick.booking.tokens import TokenRefused, read_token
+from inquick.booking.visit_filters import VISIT_FILTERS
+from inquick.booking.visit_requests import parse_appointment_at
+from inquick.booking.visit_rules import PATIENT_ATTRIBUTES
 from inquick.config import token_secret
 from inquick.extensions import db
 from inquick.jsonapi.document import api_root, single_document
@@ -30,16 +36,22 @@ from inquick.jsonapi.errors import (
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import QueryParams
 from inquick.jsonapi.request_document import linked_id, read_resource_object
-from inquick.jsonapi.resource import Resource
-from inquick.models import HealthSystem, Schedule, Visit
+from inquick.jsonapi.views import add_resource_routes, find
+from inquick.models import HealthSystem, Visit
+from inquick.models.visits import STATUSES
 from inquick.ratelimit import spend_for_bookings
-from inquick.resources.base import active_schedule, dasherize
+from inquick.resources.base import CatalogResource, active_schedule, dasherize
 
 blueprint = Blueprint("visits", __name__)
 
 
+def patient_field(name):
+    """One of the patient's attributes, as submitted (null when it was not)."""
+    return fields.Function(lambda visit: visit.patient.get(name), data_key=name)
+
+
 class VisitSchema(Schema):
-    """What a partner sees of a visit: never the patient's data."""
+    """A visit: the appointment, and (for `visits:read`) the patient's attributes."""
 
     id = fields.Str()
     appointment_at = fields.DateTime()
@@ -51,6 +63,7 @@ class VisitSchema(Schema):
     # Ids of the visit in connected EHR systems; none is connected yet.
     remote_visit_ids = fields.Function(lambda _v: [])
     status = fields.Str()
+    reason = fields.Str(attribute="change_reason", allow_none=True)
     schedule = fields.Relationship(type_="schedules")
     location = fields.Relationship(type_="locations")
     provider = fields.Relationship(type_="providers")
@@ -60,19 +73,46 @@ class VisitSchema(Schema):
         inflect = dasherize
 
 
-visits = Resource(
+# Each patient attribute is a field of its own, declared from the one list of attributes.
+VisitSchema = type(
+    "VisitSchema",
+    (VisitSchema,),
+    {name.replace("-", "_"): patient_field(name) for name in PATIENT_ATTRIBUTES},
+)
+
+
+# What a booking partner gets back: the appointment, never the patient's data.
+PUBLIC_FIELDS = {
+    "appointment-at", "appointment-type", "appointment-type-name", "confirmation-number",
+    "remote-visit-ids", "status", "schedule", "location", "provider",
+}  # fmt: skip
+
+
+def record_reads(objects, params):
+    """Every visit a caller reads leaves one audit entry naming the patient fields shown."""
+    wanted = params.fields.get("visits")
+    shown = [name for name in PATIENT_ATTRIBUTES if wanted is None or name in wanted]
+    record_access(
+        db.session, tenant=g.tenant, visits=objects, action="read", fields=shown, key=g.api_key
+    )
+    db.session.commit()
+
+
+class VisitResource(CatalogResource):
+    """Visits are the tenant's rows like the catalog, read with `visits:read`."""
+
+
+visits = VisitResource(
     VisitSchema,
     Visit,
-    always_load=(
-        selectinload(Visit.schedule).options(
-            selectinload(Schedule.location), selectinload(Schedule.provider)
-        ),
-        selectinload(Visit.appointment_type),
-    ),
+    default_sort=("appointment-at",),
+    always_load=(selectinload(Visit.schedule), selectinload(Visit.appointment_type)),
     always_linked=("schedule", "location", "provider"),
-    # /visits/{id}/... endpoints come with the patient-data endpoints (visits:read).
-    relationship_links=False,
+    extra_sorts={"appointment-at": Visit.starts_at},
+    filters=VISIT_FILTERS,
+    on_read=record_reads,
 )
+add_resource_routes(blueprint, visits, decorators=[require_scope("visits:read")])
 
 
 def token_claims(now):
@@ -104,9 +144,9 @@ def tenant_of(claims):
 
 
 def created(visit):
-    """201 with the visit and its URL."""
+    """201 with the visit and its URL, without the patient's data."""
     location = f"{api_root()}/visits/{visit.id}"
-    document = single_document(visits, visit, QueryParams())
+    document = single_document(visits, visit, QueryParams(fields={"visits": PUBLIC_FIELDS}))
     document["links"]["self"] = location
     return document_response(document, 201, {"Location": location})
 
@@ -142,7 +182,7 @@ def create_visit():
     except NotFound:
         raise Conflict("The schedule no longer takes bookings.") from None
     try:
-        visit = book_visit(
+        visit, booked_now = book_visit(
             db.session, tenant=g.tenant, schedule=schedule, claims=claims, data=data,
             schedule_id=schedule_id, now=now,
         )  # fmt: skip
@@ -153,8 +193,98 @@ def create_visit():
     except (TokenSpent, SlotUnavailable) as conflict:
         db.session.rollback()
         raise Conflict(str(conflict)) from None
-    db.session.commit()
+    if booked_now:
+        record_access(
+            db.session, tenant=g.tenant, visits=[visit], action="create",
+            fields=[k for k in data.get("attributes", {}) if k in PATIENT_ATTRIBUTES],
+            token_id=claims["jti"],
+        )  # fmt: skip
+        db.session.commit()
     return created(visit)
 
 
 create_visit.authenticates_itself = True
+
+
+@blueprint.patch("/visits/<visit_id>")
+@require_scope("visits:write")
+def change_visit(visit_id):
+    """Reschedule (a new appointment-at) or change the status (cancel) of a visit."""
+    now = datetime.now(UTC)
+    data = read_resource_object("visits", allow_id=True)
+    if data.get("id") != visit_id:
+        raise Conflict("The document's id must be the visit's id.", pointer="/data/id")
+    attributes = data.get("attributes", {})
+    changes = read_change(attributes)
+    visit = find(visits, visit_id)
+    try:
+        if "appointment-at" in changes:
+            reschedule_visit(db.session, visit, changes["appointment-at"], changes["reason"], now)
+            action = "reschedule"
+        elif changes["status"] == "cancelled":
+            cancel_visit(visit, changes["reason"], now)
+            action = "cancel"
+        else:
+            change_status(visit, changes["status"], changes["reason"])
+            action = "update-status"
+    except (ChangeRefused, SlotUnavailable) as refusal:
+        db.session.rollback()
+        raise Conflict(str(refusal)) from None
+    record_access(
+        db.session, tenant=g.tenant, visits=[visit], action=action, fields=sorted(attributes),
+        key=g.api_key,
+    )  # fmt: skip
+    db.session.commit()
+    document = single_document(visits, visit, QueryParams(fields={"visits": CHANGE_FIELDS}))
+    return document_response(document)
+
+
+# What a change answers: the appointment and its state, not the patient's data.
+CHANGE_FIELDS = PUBLIC_FIELDS | {"reason"}
+CHANGEABLE = {"appointment-at", "status", "reason"}
+
+
+def read_change(attributes):
+    """{appointment-at or status, reason} from a PATCH, or one 422 per wrong attribute."""
+    errors = [
+        Unprocessable(f"{name} cannot be changed here.", pointer=f"/data/attributes/{name}")
+        for name in attributes
+        if name not in CHANGEABLE
+    ]
+    reason = attributes.get("reason")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500 or "\x00" in reason:
+        errors.append(
+            Unprocessable(
+                "reason is required: a sentence of at most 500 characters.",
+                pointer="/data/attributes/reason",
+            )
+        )
+    changes = {"reason": reason}
+    if ("appointment-at" in attributes) == ("status" in attributes):
+        errors.append(
+            Unprocessable(
+                "Send either appointment-at (to reschedule) or status (to change the state).",
+                pointer="/data/attributes",
+            )
+        )
+    elif "appointment-at" in attributes:
+        changes["appointment-at"] = parse_appointment_at(attributes["appointment-at"])
+        if changes["appointment-at"] is None:
+            errors.append(
+                Unprocessable(
+                    "appointment-at must be an ISO 8601 time with a UTC offset.",
+                    pointer="/data/attributes/appointment-at",
+                )
+            )
+    elif attributes["status"] not in STATUSES:
+        errors.append(
+            Unprocessable(
+                f"status must be one of: {', '.join(STATUSES)}.",
+                pointer="/data/attributes/status",
+            )
+        )
+    else:
+        changes["status"] = attributes["status"]
+    if errors:
+        raise ErrorList(errors)
+    return changes

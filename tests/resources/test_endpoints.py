@@ -142,6 +142,7 @@ def catalog(tenant):
             "insurance-plans": "aarp-ppo-12",
             "providers": "miss-kent-cormier",
             "schedules": schedule.id,
+            "visits": factories.VisitFactory(schedule=schedule).id,
         },
     }
 

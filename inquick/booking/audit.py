@@ -1,0 +1,18 @@
+"""Writing the audit log of patient data (see `inquick.models.audit`)."""
+
+from inquick.models import AuditEntry
+
+
+def record_access(session, *, tenant, visits, action, fields, key=None, token_id=None):
+    """One entry per visit read or changed, in the caller's transaction."""
+    session.add_all(
+        AuditEntry(
+            health_system_id=tenant.id,
+            key_id=key.id if key is not None else None,
+            token_id=token_id,
+            visit_id=visit.id,
+            action=action,
+            fields=sorted(fields),
+        )
+        for visit in visits
+    )

@@ -1,0 +1,71 @@
+"""Filters of GET /visits: a date range, provider, location, schedule and status."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_
+
+from inquick.catalog.filters import one_or_more
+from inquick.jsonapi.errors import InvalidFilter
+from inquick.jsonapi.resource import Filter
+from inquick.models import Location, Provider, Schedule, Visit
+from inquick.models.visits import STATUSES
+
+
+def day_start(value):
+    """Midnight UTC of an ISO date (visits of several zones are compared in UTC)."""
+    try:
+        day = date.fromisoformat(value.strip()) if len(value.strip()) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidFilter("The filter takes a date, YYYY-MM-DD.")
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def starting_from(value):
+    return Visit.starts_at >= day_start(value)
+
+
+def starting_until(value):
+    """Through the whole of that day."""
+    return Visit.starts_at < day_start(value) + timedelta(days=1)
+
+
+def with_provider(value):
+    return Visit.schedule.has(
+        Schedule.provider.has(
+            and_(
+                Provider.slug.in_(one_or_more(value)),
+                Provider.health_system_id == Visit.health_system_id,
+            )
+        )
+    )
+
+
+def at_location(value):
+    return Visit.schedule.has(
+        Schedule.location.has(
+            and_(
+                Location.slug.in_(one_or_more(value)),
+                Location.health_system_id == Visit.health_system_id,
+            )
+        )
+    )
+
+
+def on_schedule(value):
+    return Visit.schedule_id.in_(one_or_more(value))
+
+
+def with_status(value):
+    return Visit.status.in_(one_or_more(value, STATUSES))
+
+
+VISIT_FILTERS = {
+    "start-date": Filter(starting_from),
+    "end-date": Filter(starting_until),
+    "provider": Filter(with_provider),
+    "location": Filter(at_location),
+    "schedule": Filter(on_schedule),
+    "status": Filter(with_status),
+}
