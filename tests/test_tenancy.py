@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from inquick.auth.keys import SCOPES, digest
+from inquick.auth.keys import SCOPES, digest, issue_key
+from inquick.extensions import db
 from inquick.jsonapi.resource import REGISTRY
 from inquick.models import ApiKey
 from tests import factories
@@ -28,6 +29,8 @@ CATALOG_TYPES = (
     "insurance-plans",
     "providers",
     "schedules",
+    "visits",
+    "api-keys",
 )
 
 
@@ -99,6 +102,16 @@ def populate(system, marker):
     catalog.add("providers", smith, jones)
     catalog.add("schedules", *schedules)
     catalog.schedule_ids = {s.id for s in [*schedules, inactive]}
+    for schedule_row in schedules:
+        visit = factories.VisitFactory(
+            schedule=schedule_row,
+            patient={"first-name": f"{marker} patient", "email": f"{tag}@example.org"},
+        )
+        catalog.published.setdefault("visits", []).append(visit.id)
+    key, _secret = issue_key(system, label=f"{marker} key")
+    db.session.add(key)
+    db.session.flush()
+    catalog.published["api-keys"] = [str(key.id)]
     return catalog
 
 

@@ -6,6 +6,7 @@ marshmallow-jsonapi schema, so the schema stays the single description of a type
 """
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from marshmallow_jsonapi.fields import BaseRelationship
 from sqlalchemy import select
@@ -23,7 +24,7 @@ def is_plain_column(attribute):
     return (
         isinstance(attribute, InstrumentedAttribute)
         and isinstance(attribute.property, ColumnProperty)
-        and attribute.type.python_type in (str, int, float, bool)
+        and attribute.type.python_type in (str, int, float, bool, datetime, date)
     )
 
 
@@ -156,6 +157,12 @@ class Resource:
 
     def id_column(self):
         return getattr(self.model, self.id_attribute)
+
+    def parse_id(self, object_id):
+        """The id as the id column holds it, or None when it cannot be one (then: 404)."""
+        if self.id_column().type.python_type is int:
+            return int(object_id) if object_id.isdigit() and len(object_id) < 18 else None
+        return object_id
 
     def object_id(self, obj):
         return str(getattr(obj, self.id_attribute))

@@ -51,10 +51,13 @@ def fetch_page(resource, statement, params):
 
 def find(resource, object_id, include_tree=None):
     """The object with this id among those the caller may see, or a 404."""
-    statement = resource.base_query().where(resource.id_column() == object_id)
-    if include_tree is not None:
-        statement = statement.options(*loader_options(resource, include_tree))
-    obj = db.session.scalars(statement).unique().one_or_none()
+    parsed = resource.parse_id(object_id)
+    obj = None
+    if parsed is not None:
+        statement = resource.base_query().where(resource.id_column() == parsed)
+        if include_tree is not None:
+            statement = statement.options(*loader_options(resource, include_tree))
+        obj = db.session.scalars(statement).unique().one_or_none()
     if obj is None:
         raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
     return obj

@@ -5,6 +5,7 @@ from inquick.auth.tenancy import API_PREFIXES
 
 def init_app(app):
     from inquick.resources import (
+        api_keys,
         appointment_types,
         availability,
         health_systems,
@@ -31,6 +32,7 @@ def init_app(app):
         visit_tokens.blueprint,
         visits.blueprint,
         visit_settings.blueprint,
+        api_keys.blueprint,
     ]
     for blueprint in blueprints:
         for index, prefix in enumerate(API_PREFIXES):

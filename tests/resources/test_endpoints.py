@@ -6,9 +6,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from inquick.auth.keys import SCOPES
+from inquick.auth.keys import SCOPES, issue_key
 from inquick.booking.availability import free_times
 from inquick.booking.schedule_rules import rules_of
+from inquick.extensions import db
 from inquick.models import PartnerHostname, WeeklyWindow
 from tests import factories
 from tests.conftest import Api, make_key
@@ -143,8 +144,16 @@ def catalog(tenant):
             "providers": "miss-kent-cormier",
             "schedules": schedule.id,
             "visits": factories.VisitFactory(schedule=schedule).id,
+            "api-keys": str(stored_key(tenant).id),
         },
     }
+
+
+def stored_key(system):
+    key, _secret = issue_key(system, label="a key to look at")
+    db.session.add(key)
+    db.session.flush()
+    return key
 
 
 def assert_resource(obj, type_, id_, attributes=None):

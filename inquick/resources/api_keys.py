@@ -1,0 +1,97 @@
+"""api-keys: a health system's keys, listed, created (shown once) and revoked (keys:manage)."""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, g
+from marshmallow_jsonapi import Schema, fields
+
+from inquick.auth.keys import SCOPES, issue_key, require_scope
+from inquick.extensions import db
+from inquick.jsonapi.document import api_root, single_document
+from inquick.jsonapi.errors import ErrorList, Unprocessable
+from inquick.jsonapi.media import document_response
+from inquick.jsonapi.query import QueryParams
+from inquick.jsonapi.request_document import read_resource_object
+from inquick.jsonapi.views import add_resource_routes, find
+from inquick.models import ApiKey
+from inquick.resources.base import CatalogResource, dasherize
+
+blueprint = Blueprint("api-keys", __name__)
+WRITABLE = {"scopes", "label", "rate-limit"}
+
+
+class ApiKeySchema(Schema):
+    id = fields.Str()
+    prefix = fields.Str()
+    mode = fields.Str()
+    scopes = fields.Function(lambda key: sorted(key.scope_set, key=SCOPES.index))
+    label = fields.Str(allow_none=True)
+    rate_limit = fields.Int(allow_none=True)
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+    class Meta:
+        type_ = "api-keys"
+        inflect = dasherize
+
+
+api_keys = CatalogResource(ApiKeySchema, ApiKey, default_sort=("created-at",))
+add_resource_routes(blueprint, api_keys, decorators=[require_scope("keys:manage")])
+
+
+def requested_key(attributes):
+    """(scopes, label, rate limit) from a create request, or one 422 per bad attribute."""
+    errors = [
+        Unprocessable(f"{name} cannot be set.", pointer=f"/data/attributes/{name}")
+        for name in attributes
+        if name not in WRITABLE
+    ]
+    scopes = attributes.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes) or not scopes:
+        errors.append(Unprocessable("scopes must be a non-empty list of scope names.",
+                                    pointer="/data/attributes/scopes"))  # fmt: skip
+    elif not set(scopes) <= g.api_key.scope_set:
+        # A key can hand out only what it holds itself.
+        errors.append(Unprocessable("scopes can only be scopes this key holds.",
+                                    pointer="/data/attributes/scopes"))  # fmt: skip
+    label = attributes.get("label")
+    if label is not None and (not isinstance(label, str) or len(label) > 200 or "\x00" in label):
+        errors.append(Unprocessable("label must be text of at most 200 characters.",
+                                    pointer="/data/attributes/label"))  # fmt: skip
+    limit = attributes.get("rate-limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or not 1 <= limit <= 100_000):  # fmt: skip
+        errors.append(Unprocessable("rate-limit must be a whole number from 1 to 100000.",
+                                    pointer="/data/attributes/rate-limit"))  # fmt: skip
+    if errors:
+        raise ErrorList(errors)
+    return scopes, label, limit
+
+
+@blueprint.post("/api-keys")
+@require_scope("keys:manage")
+def create_api_key():
+    """A new key of the caller's health system and mode; its secret is in this answer only."""
+    data = read_resource_object("api-keys")
+    scopes, label, limit = requested_key(data.get("attributes", {}))
+    key, secret = issue_key(
+        g.tenant, mode=g.api_key.mode, scopes=scopes, label=label, rate_limit=limit
+    )
+    db.session.add(key)
+    db.session.commit()
+    document = single_document(api_keys, key, QueryParams())
+    document["data"]["attributes"]["secret"] = secret
+    location = f"{api_root()}/api-keys/{key.id}"
+    return document_response(document, 201, {"Location": location, "Cache-Control": "no-store"})
+
+
+@blueprint.delete("/api-keys/<object_id>")
+@require_scope("keys:manage")
+def revoke_api_key(object_id):
+    """Revoke a key: its very next request is refused. Revoking twice changes nothing."""
+    key = find(api_keys, object_id)
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        db.session.commit()
+    return "", 204
