@@ -40,6 +40,8 @@ def reschedule_visit(session, visit, start, reason, now):
     if visit.status != "scheduled":
         raise ChangeRefused(f"A {visit.status} visit cannot be rescheduled.")
     schedule = visit.schedule
+    if not schedule.active:
+        raise ChangeRefused("The visit's schedule no longer takes bookings.")
     lock_schedule(session, schedule.id)
     duration = duration_of(visit.appointment_type, schedule)
     free_slot(session, schedule, duration, start, now, ignoring=visit.id)

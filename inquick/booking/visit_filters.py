@@ -1,9 +1,10 @@
 """Filters of GET /visits: a date range, provider, location, schedule and status."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_
 
+from inquick.booking.visit_rules import parse_date
 from inquick.catalog.filters import one_or_more
 from inquick.jsonapi.errors import InvalidFilter
 from inquick.jsonapi.resource import Filter
@@ -12,11 +13,8 @@ from inquick.models.visits import STATUSES
 
 
 def day_start(value):
-    """Midnight UTC of an ISO date (visits of several zones are compared in UTC)."""
-    try:
-        day = date.fromisoformat(value.strip()) if len(value.strip()) == 10 else None
-    except ValueError:
-        day = None
+    """Midnight UTC of a YYYY-MM-DD date (visits of several zones are compared in UTC)."""
+    day = parse_date(value.strip())
     if day is None:
         raise InvalidFilter("The filter takes a date, YYYY-MM-DD.")
     return datetime.combine(day, time.min, tzinfo=UTC)

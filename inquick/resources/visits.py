@@ -17,7 +17,7 @@ from inquick.booking.bookings import (
     book_visit,
 )
 from inquick.booking.changes import ChangeRefused, cancel_visit, change_status, reschedule_visit
-from inquick.booking.reservations import SlotUnavailable
+from inquick.booking.reservations import SlotUnavailable, lock_schedule
 from inquick.booking.tokens import TokenRefused, read_token
 from inquick.booking.visit_filters import VISIT_FILTERS
 from inquick.booking.visit_requests import parse_appointment_at
@@ -29,12 +29,13 @@ from inquick.jsonapi.errors import (
     Conflict,
     Emergency,
     ErrorList,
+    InvalidDocument,
     NotAuthenticated,
     NotFound,
     Unprocessable,
 )
 from inquick.jsonapi.media import document_response
-from inquick.jsonapi.query import QueryParams
+from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import linked_id, read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find
 from inquick.models import HealthSystem, Visit
@@ -90,6 +91,8 @@ PUBLIC_FIELDS = {
 
 def record_reads(objects, params):
     """Every visit a caller reads leaves one audit entry naming the patient fields shown."""
+    if request.method == "HEAD":  # headers only: no patient data leaves
+        return
     wanted = params.fields.get("visits")
     shown = [name for name in PATIENT_ATTRIBUTES if wanted is None or name in wanted]
     record_access(
@@ -206,17 +209,27 @@ def create_visit():
 create_visit.authenticates_itself = True
 
 
-@blueprint.patch("/visits/<visit_id>")
+@blueprint.patch("/visits/<object_id>")
 @require_scope("visits:write")
-def change_visit(visit_id):
+def change_visit(object_id):
     """Reschedule (a new appointment-at) or change the status (cancel) of a visit."""
     now = datetime.now(UTC)
+    check_parameter_names(request.args, allowed_families=())
     data = read_resource_object("visits", allow_id=True)
-    if data.get("id") != visit_id:
+    if "id" not in data:
+        raise InvalidDocument("A PATCH names the visit's id.", pointer="/data/id")
+    if data["id"] != object_id:
         raise Conflict("The document's id must be the visit's id.", pointer="/data/id")
+    if data.get("relationships"):
+        raise Unprocessable(
+            "A visit's relationships cannot be changed.", pointer="/data/relationships"
+        )
     attributes = data.get("attributes", {})
     changes = read_change(attributes)
-    visit = find(visits, visit_id)
+    visit = find(visits, object_id)
+    # Changes to one schedule's visits queue like its bookings; read the state under the lock.
+    lock_schedule(db.session, visit.schedule_id)
+    db.session.refresh(visit)
     try:
         if "appointment-at" in changes:
             reschedule_visit(db.session, visit, changes["appointment-at"], changes["reason"], now)

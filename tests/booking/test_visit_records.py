@@ -235,3 +235,49 @@ def test_the_audit_command_prints_the_log(app, booking_api, booked, session):
 
 def test_no_endpoint_reaches_the_audit_log(app):
     assert not [rule for rule in app.url_map.iter_rules() if "audit" in rule.rule]
+
+
+def test_patch_refuses_what_it_does_not_take(booking_api, booked, session):
+    url = booking_api.url(f"/visits/{booked.id}")
+    headers = {"Authorization": booking_api.secret}
+    cancel = {"status": "cancelled", "reason": "x"}
+    unknown = booking_api.client.patch(
+        url + "?bogus=1",
+        json={"data": {"type": "visits", "id": booked.id, "attributes": cancel}},
+        headers=headers,
+    )
+    assert unknown.status_code == 400
+    no_id = booking_api.client.patch(
+        url, json={"data": {"type": "visits", "attributes": cancel}}, headers=headers
+    )
+    assert no_id.status_code == 400
+    linked = patch(
+        booking_api,
+        booked.id,
+        cancel,
+        relationships={"schedule": {"data": {"type": "schedules", "id": "x"}}},
+    )
+    assert linked.status_code == 422
+    session.refresh(booked)
+    assert booked.status == "scheduled"
+
+
+def test_a_visit_on_a_deactivated_schedule_is_not_moved(booking_api, booked, schedule):
+    schedule.active = False
+    response = patch(
+        booking_api, booked.id, {"appointment-at": tomorrow_at(14).isoformat(), "reason": "x"}
+    )
+    assert response.status_code == 409
+
+
+def test_date_filters_take_only_calendar_dates(booking_api, booked):
+    response = booking_api.get("/visits", {"filter[start-date]": "2026-W47-1"})
+    assert response.status_code == 400
+
+
+def test_a_head_request_shows_no_patient_data_and_is_not_audited(booking_api, booked, session):
+    response = booking_api.client.head(
+        booking_api.url(f"/visits/{booked.id}"), headers={"Authorization": booking_api.secret}
+    )
+    assert response.status_code == 200 and response.get_data() == b""
+    assert [e.action for e in audit_entries(session, booked)] == ["create"]
