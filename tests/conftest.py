@@ -4,10 +4,12 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 (`.ci/run` does both).
 """
 
+import logging
 import os
 
 import flask_migrate
 import pytest
+from flask import request, request_finished
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -51,6 +53,43 @@ def session(app):
             db.session = original
             outer.rollback()
             connection.close()
+
+
+# What the suite's patients are called, write from and phone from: factories, booking
+# tests and the demo. None of it may leave the visit endpoints that exist to show it.
+PATIENT_MARKERS = (
+    "Quarrington", "w.quarrington@example.org", "555-0177",
+    "Hopper", "grace.hopper@example.org", "555-0142",
+    "Thornbury", "Oakhurst", "Fenwick", "Ashgrove", "avery.quill@example.com",
+)  # fmt: skip
+# The endpoints whose purpose is to show patient data (visits:read).
+PATIENT_ENDPOINTS = {"visits.list", "visits.show", "visits-v3.list", "visits-v3.show"}
+
+
+@pytest.fixture(autouse=True)
+def patient_data_stays_put(app):
+    """Fail any test in which patient data reached a response or a log line it should not."""
+    leaks = []
+
+    def on_response(_sender, response, **_extra):
+        if request.endpoint in PATIENT_ENDPOINTS or response.direct_passthrough:
+            return
+        body = response.get_data(as_text=True)
+        leaks.extend(f"{request.method} {request.path}: {m}" for m in PATIENT_MARKERS if m in body)
+
+    class LeakWatch(logging.Handler):
+        def emit(self, record):
+            line = self.format(record)
+            leaks.extend(f"log line: {m}" for m in PATIENT_MARKERS if m in line)
+
+    watcher = LeakWatch()
+    logger = logging.getLogger("inquick")
+    logger.addHandler(watcher)
+    request_finished.connect(on_response, app)
+    yield
+    request_finished.disconnect(on_response, app)
+    logger.removeHandler(watcher)
+    assert leaks == [], "patient data left the visit endpoints"
 
 
 @pytest.fixture(autouse=True)
