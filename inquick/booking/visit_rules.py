@@ -215,16 +215,21 @@ def check_inclusion(options, value, today):
     return None if one_of(value, allowed) else f"must be one of: {', '.join(map(str, allowed))}"
 
 
+def outside(amount, low, high, unit=""):
+    """Why `amount` is not within the optional bounds [low, high], or None."""
+    if low is not None and amount < low:
+        return f"must be at least {low}{unit}"
+    if high is not None and amount > high:
+        return f"must be at most {high}{unit}"
+    return None
+
+
 def check_length(options, value, today):
     # A string by its characters; a number or a boolean by its JSON text (`true`, `12`).
     size = len(value) if isinstance(value, str) else len(json.dumps(value))
     if "is" in options and size != options["is"]:
         return f"must be {options['is']} characters long"
-    if size < options.get("minimum", size):
-        return f"must be at least {options['minimum']} characters long"
-    if size > options.get("maximum", size):
-        return f"must be at most {options['maximum']} characters long"
-    return None
+    return outside(size, options.get("minimum"), options.get("maximum"), " characters long")
 
 
 def check_number(options, value, today):
@@ -233,11 +238,8 @@ def check_number(options, value, today):
         return "must be a number"
     if options.get("only-integer") and amount != int(amount):
         return "must be a whole number"
-    if amount < options.get("greater-than-or-equal-to", amount):
-        return f"must be at least {options['greater-than-or-equal-to']}"
-    if amount > options.get("less-than-or-equal-to", amount):
-        return f"must be at most {options['less-than-or-equal-to']}"
-    return None
+    low, high = options.get("greater-than-or-equal-to"), options.get("less-than-or-equal-to")
+    return outside(amount, low, high)
 
 
 def check_birthdate(options, value, today):

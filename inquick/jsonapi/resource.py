@@ -55,7 +55,6 @@ class Filter:
     condition: object = None
     order: object = None
     together: object = None
-    description: str = ""
 
 
 @dataclass
@@ -101,10 +100,7 @@ class Resource:
             else:
                 self.attributes[key] = schema_field
         self.sorts = {**self._sortable_columns(), **self.extra_sorts}
-        self.filters = {
-            "id": Filter(self._with_ids, description="ids, comma-separated"),
-            **self.filters,
-        }
+        self.filters = {"id": Filter(self._with_ids), **self.filters}
         REGISTRY[self.type] = self
 
     def _with_ids(self, value):
