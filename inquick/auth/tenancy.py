@@ -43,13 +43,18 @@ def resolve_partner(_endpoint, values):
     g.api_root = f"{request.host_url}api/v3/{quote(hostname, safe='')}"
 
 
+def bearer_token():
+    """The credentials of an `Authorization: Bearer ...` header, or None."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None
+
+
 def presented_key():
     """The key from `api_key`, or from the Authorization header (raw or as a Bearer token)."""
     if "api_key" in request.args:
         return request.args["api_key"]
-    header = request.headers.get("Authorization", "").strip()
-    scheme, _, credentials = header.partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" else header
+    token = bearer_token()
+    return request.headers.get("Authorization", "").strip() if token is None else token
 
 
 def authenticate():

@@ -77,7 +77,7 @@ class Resource:
     extra_sorts: dict = field(default_factory=dict)
     # Called with (objects, params) after the list or show endpoint loaded them: for a
     # type whose every read must be recorded.
-    on_read: object = None
+    on_read: object = lambda objects, params: None
     # Whether the API serves URLs for this type's objects and their relationships; a type
     # built only inside another document (a validation of a visit-settings) has none.
     self_links: bool = True

@@ -68,8 +68,7 @@ def list_resources(resource):
     params = parse_query(request.args, resource, collection=True)
     objects, count = fetch_page(resource, resource.base_query(), params)
     document = collection_document(resource, objects, params, count)
-    if resource.on_read is not None:
-        resource.on_read(objects, params)
+    resource.on_read(objects, params)
     return document_response(document)
 
 
@@ -78,8 +77,7 @@ def show_resource(resource, object_id):
     params = parse_query(request.args, resource, collection=False)
     obj = find(resource, object_id, params.include)
     document = single_document(resource, obj, params)
-    if resource.on_read is not None:
-        resource.on_read([obj], params)
+    resource.on_read([obj], params)
     return document_response(document)
 
 
@@ -91,6 +89,11 @@ def related_statement(resource, parent, relationship):
         return target.scoped(custom(parent))
     attribute = getattr(resource.model, relationship.attribute)
     return target.base_query().where(with_parent(parent, attribute))
+
+
+def related_url():
+    """For a relationship endpoint, the URL of its related endpoint."""
+    return request_url().replace("/relationships/", "/", 1)
 
 
 def show_related(resource, object_id, name, *, identifiers_only=False):
@@ -114,7 +117,7 @@ def related_collection(resource, parent, relationship, identifiers_only):
         target, objects, params, count, identifiers_only=identifiers_only
     )
     if identifiers_only:
-        document["links"]["related"] = request_url().replace("/relationships/", "/", 1)
+        document["links"]["related"] = related_url()
     return document
 
 
@@ -128,8 +131,7 @@ def related_single(resource, parent, relationship, identifiers_only):
         statement = statement.options(*loader_options(target, params.include))
         obj = db.session.scalars(statement).unique().one_or_none()
     if identifiers_only:
-        related_url = request_url().replace("/relationships/", "/", 1)
-        return linkage_document(relationship, obj, request_url(), related_url)
+        return linkage_document(relationship, obj, request_url(), related_url())
     return single_document(target, obj, params)
 
 

@@ -3,10 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, g, request
+from flask import Blueprint, request
 from marshmallow import Schema, validate
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from webargs import fields
 
 from inquick.auth.keys import require_scope
@@ -19,6 +17,7 @@ from inquick.jsonapi.errors import InvalidQueryParameter, NotFound
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_arguments
 from inquick.models import Schedule
+from inquick.resources.base import active_schedules
 
 blueprint = Blueprint("available-appointment-times", __name__)
 MAX_SCHEDULES = 50
@@ -48,16 +47,7 @@ availability_args = AvailabilityArgs()
 
 def requested_schedules(ids):
     """The caller's active schedules with these ids, with what the engine needs loaded."""
-    found = db.session.scalars(
-        select(Schedule)
-        .where(Schedule.health_system_id == g.tenant.id, Schedule.active.is_(True))
-        .where(Schedule.id.in_(ids))
-        .options(
-            selectinload(Schedule.weekly_windows),
-            selectinload(Schedule.exceptions),
-            selectinload(Schedule.appointment_types),
-        )
-    ).all()
+    found = db.session.scalars(active_schedules().where(Schedule.id.in_(ids))).all()
     by_id = {s.id: s for s in found}
     missing = [i for i in ids if i not in by_id]
     if missing:

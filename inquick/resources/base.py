@@ -32,12 +32,11 @@ def catalog_blueprint(resource, aliases=()):
     return blueprint
 
 
-def active_schedule(schedule_id, parameter=None):
-    """One of the caller's active schedules, with its rules loaded, or a 404."""
-    schedule = db.session.scalar(
+def active_schedules():
+    """The caller's active schedules, with everything booking reads of them loaded."""
+    return (
         select(Schedule)
-        .where(Schedule.id == schedule_id, Schedule.health_system_id == g.tenant.id)
-        .where(Schedule.active.is_(True))
+        .where(Schedule.health_system_id == g.tenant.id, Schedule.active.is_(True))
         .options(
             selectinload(Schedule.weekly_windows),
             selectinload(Schedule.exceptions),
@@ -46,6 +45,11 @@ def active_schedule(schedule_id, parameter=None):
             selectinload(Schedule.visit_validations),
         )
     )
+
+
+def active_schedule(schedule_id, parameter=None):
+    """One of the caller's active schedules, with its rules loaded, or a 404."""
+    schedule = db.session.scalar(active_schedules().where(Schedule.id == schedule_id))
     if schedule is None:
         raise NotFound(f"No schedule {schedule_id!r}.", parameter=parameter)
     return schedule

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from inquick.auth.keys import require_scope
-from inquick.auth.tenancy import refuse_live_on_sandbox_host
+from inquick.auth.tenancy import bearer_token, refuse_live_on_sandbox_host
 from inquick.booking.audit import record_access
 from inquick.booking.bookings import (
     BodyMismatch,
@@ -117,11 +117,11 @@ add_resource_routes(blueprint, visits, decorators=[require_scope("visits:read")]
 
 def token_claims(now):
     """The claims of the Bearer visit token, or a 401."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token()
+    if not token:
         raise NotAuthenticated("POST /visits takes a visit token: Authorization: Bearer <token>.")
     try:
-        return read_token(token_secret(current_app), token.strip(), now)
+        return read_token(token_secret(current_app), token, now)
     except TokenRefused as refusal:
         raise NotAuthenticated(str(refusal)) from None
 

@@ -87,13 +87,17 @@ def test_a_test_booking_never_reaches_live_availability(live_api, test_api):
     assert booked_at not in free
 
 
-def test_a_test_token_cannot_book_live_and_the_reverse(live_api, test_api):
-    live_schedule = sorted(schedule_ids(live_api))[0]
-    at = live_api.get("/available-appointment-times", {"schedule_ids[]": live_schedule}).json[
-        "data"
-    ][0]["attributes"]["times"][0]
-    response = test_api.get("/visit-token", {"schedule_id": live_schedule, "appointment_at": at})
-    assert response.status_code == 404
+def first_time(api, schedule):
+    times = api.get("/available-appointment-times", {"schedule_ids[]": schedule}).json["data"]
+    return times[0]["attributes"]["times"][0]
+
+
+def test_no_token_for_the_other_modes_schedules(live_api, test_api):
+    for mine, theirs in ((test_api, live_api), (live_api, test_api)):
+        schedule = sorted(schedule_ids(theirs))[0]
+        at = first_time(theirs, schedule)
+        response = mine.get("/visit-token", {"schedule_id": schedule, "appointment_at": at})
+        assert response.status_code == 404
 
 
 def test_a_sandbox_host_refuses_live_keys_and_live_tokens(app, live_api, test_api, monkeypatch):

@@ -162,12 +162,11 @@ def test_reschedule_into_its_own_slot_or_a_full_one(booking_api, booked, schedul
         {"appointment-at": booked.appointment_at.isoformat(), "reason": "No change"},
     )
     assert same.status_code == 200  # its own slot is free for it
-    other = factories.VisitFactory(schedule=schedule, starts_at=tomorrow_at(15).astimezone(UTC))
+    factories.VisitFactory(schedule=schedule, starts_at=tomorrow_at(15).astimezone(UTC))
     full = patch(
         booking_api, booked.id, {"appointment-at": tomorrow_at(15).isoformat(), "reason": "Clash"}
     )
     assert full.status_code == 409
-    assert other.id != booked.id
 
 
 @pytest.mark.parametrize(
@@ -216,7 +215,7 @@ def test_changing_needs_visits_write(client, session, tenant, booked):
 
 def test_the_audit_command_prints_the_log(app, booking_api, booked, session):
     booking_api.get(f"/visits/{booked.id}")
-    today = booked.created_at.date().isoformat() if booked.created_at else None
+    today = booked.created_at.date().isoformat()
     result = CliRunner().invoke(
         cli.main,
         ["audit", "--from", today, "--to", today, "--partner", "tenant-a.example.org"],
