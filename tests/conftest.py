@@ -138,13 +138,38 @@ class Api:
         return f"/api/v3/{self.hostname}{path}"
 
     def get(self, path, query=None, headers=None, **kwargs):
+        return self.send("GET", path, query=query, headers=headers, **kwargs)
+
+    def send(self, method, path, body=None, query=None, headers=None, **kwargs):
+        """A request with the key in the Authorization header (and a JSON:API body, if any)."""
         headers = {"Authorization": self.secret, **(headers or {})} if self.secret else headers
-        return self.client.get(self.url(path), query_string=query, headers=headers, **kwargs)
+        if body is not None:
+            kwargs["json"] = body
+            headers = {"Content-Type": "application/vnd.api+json", **(headers or {})}
+        return self.client.open(
+            self.url(path), method=method, query_string=query, headers=headers, **kwargs
+        )
+
+    def post(self, path, body, **kwargs):
+        return self.send("POST", path, body, **kwargs)
+
+    def patch(self, path, body, **kwargs):
+        return self.send("PATCH", path, body, **kwargs)
+
+    def delete(self, path, body=None, **kwargs):
+        return self.send("DELETE", path, body, **kwargs)
 
 
 @pytest.fixture
 def api(client, key):
     return Api(client, "tenant-a.example.org", key)
+
+
+@pytest.fixture
+def writer(client, session, tenant):
+    """An Api holding a live key of `tenant` that may read and write the catalog."""
+    secret = make_key(session, tenant, scopes=["catalog:read", "catalog:write"])
+    return Api(client, "tenant-a.example.org", secret)
 
 
 @pytest.fixture

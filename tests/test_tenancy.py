@@ -14,7 +14,7 @@ from sqlalchemy import select
 from inquick.auth.keys import SCOPES, digest, issue_key
 from inquick.extensions import db
 from inquick.jsonapi.resource import REGISTRY
-from inquick.models import ApiKey
+from inquick.models import ApiKey, VisitValidation
 from tests import factories
 from tests.conftest import make_key
 
@@ -31,6 +31,7 @@ CATALOG_TYPES = (
     "schedules",
     "visits",
     "api-keys",
+    "validations",
 )
 
 
@@ -102,6 +103,10 @@ def populate(system, marker):
     catalog.add("providers", smith, jones)
     catalog.add("schedules", *schedules)
     catalog.schedule_ids = {s.id for s in [*schedules, inactive]}
+    rule = VisitValidation(kind="format", attributes=["zip"], options={"with": f"{tag}[0-9]+"})
+    schedules[0].visit_validations.append(rule)
+    db.session.flush()
+    catalog.published["validations"] = [rule.id]
     for schedule_row in schedules:
         visit = factories.VisitFactory(
             schedule=schedule_row,

@@ -1,8 +1,12 @@
-"""Changing a booked visit: rescheduling it (atomically, like a booking) or cancelling it."""
+"""Changing booked visits: rescheduling one (atomically, like a booking), cancelling one,
+or withdrawing a schedule with the visits still to come on it."""
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from inquick.booking.reservations import duration_of, free_slot, lock_schedule
+from inquick.models import Visit
 from inquick.models.base import as_utc
 
 # Where a visit may go from each status; a cancelled visit is final.
@@ -16,6 +20,14 @@ TRANSITIONS = {
 
 class ChangeRefused(Exception):
     """The change is not possible in the visit's state."""
+
+
+class VisitsAhead(Exception):
+    """The schedule still has booked visits to come, and the request did not cancel them."""
+
+
+# The reason the cancelled visits of a withdrawn schedule carry.
+WITHDRAWN = "The schedule was withdrawn by the health system."
 
 
 def cancel_visit(visit, reason, now):
@@ -40,11 +52,37 @@ def reschedule_visit(session, visit, start, reason, now):
     if visit.status != "scheduled":
         raise ChangeRefused(f"A {visit.status} visit cannot be rescheduled.")
     schedule = visit.schedule
-    if not schedule.active:
+    if not lock_schedule(session, schedule.id):
         raise ChangeRefused("The visit's schedule no longer takes bookings.")
-    lock_schedule(session, schedule.id)
     duration = duration_of(visit.appointment_type, schedule)
     free_slot(session, schedule, duration, start, now, ignoring=visit.id)
     visit.starts_at = as_utc(start)
     visit.ends_at = visit.starts_at + timedelta(minutes=duration)
     visit.change_reason = reason
+
+
+def withdraw_schedule(session, schedule, *, cancel_visits, now):
+    """Stop `schedule` taking bookings; returns the visits to come that it cancelled.
+
+    Runs under the schedule's booking lock, so no booking slips in between the check and
+    the change. A schedule that ever had a visit stays, withdrawn, as those visits' record;
+    one that never had any is deleted. The caller commits.
+    """
+    lock_schedule(session, schedule.id)
+    ahead = session.scalars(
+        select(Visit).where(
+            Visit.schedule_id == schedule.id, Visit.status == "scheduled", Visit.starts_at > now
+        )
+    ).all()
+    if ahead and not cancel_visits:
+        raise VisitsAhead(
+            f"The schedule has {len(ahead)} booked visit(s) to come; ask to cancel them "
+            "(cancel_visits=true) to withdraw it."
+        )
+    for visit in ahead:
+        cancel_visit(visit, WITHDRAWN, now)
+    if session.scalar(select(Visit.id).where(Visit.schedule_id == schedule.id).limit(1)) is None:
+        session.delete(schedule)
+    else:
+        schedule.active = False
+    return ahead

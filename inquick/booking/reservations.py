@@ -31,15 +31,20 @@ class AlreadyBooked(Exception):
 
 
 def lock_schedule(session, schedule_id):
-    """Hold the schedule's booking lock until the transaction ends."""
+    """Hold the schedule's booking lock until the transaction ends; True if it is active.
+
+    Whether it is active is read under the lock, so a booking that waited behind the
+    schedule's withdrawal sees it withdrawn.
+    """
+    active = select(Schedule.active).where(Schedule.id == schedule_id)
     if session.get_bind().dialect.name == "sqlite":
         # A no-op write takes SQLite's write lock now, rather than at the INSERT, so that
         # the capacity check below already sees every committed booking.
         session.execute(
             text("UPDATE schedules SET capacity = capacity WHERE id = :id"), {"id": schedule_id}
         )
-    else:
-        session.execute(select(Schedule.id).where(Schedule.id == schedule_id).with_for_update())
+        return bool(session.scalar(active))
+    return bool(session.scalar(active.with_for_update()))
 
 
 def next_confirmation_number(session, health_system_id):
@@ -88,7 +93,8 @@ def reserve_slot(session, *, schedule, appointment_type, start, now, token_id=No
     A request that waited for the lock behind the same token's first request finds that
     visit here and raises `AlreadyBooked` with it, instead of finding the slot full.
     """
-    lock_schedule(session, schedule.id)
+    if not lock_schedule(session, schedule.id):
+        raise SlotUnavailable("The schedule no longer takes bookings.")
     if token_id is not None:
         booked = session.scalar(select(Visit).where(Visit.token_id == token_id))
         if booked is not None:

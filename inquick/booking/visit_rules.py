@@ -60,6 +60,8 @@ class Validation:
     options: dict = field(default_factory=dict)
     message: str | None = None
     condition: dict | None = None
+    # A schedule's own rule, stored (with a URL of its own), rather than a built-in one.
+    stored: bool = False
 
 
 def built_in_rules(schedule):
@@ -129,11 +131,15 @@ def with_defaults(kind, options):
 
 def rules_for(schedule):
     """Every rule a visit to `schedule` must meet: the built-in ones, then the schedule's own."""
-    own = [
-        Validation(v.id, v.kind, tuple(v.attributes), with_defaults(v.kind, v.options), v.message)
-        for v in schedule.visit_validations
-    ]
-    return built_in_rules(schedule) + own
+    return built_in_rules(schedule) + [stored_rule(v) for v in schedule.visit_validations]
+
+
+def stored_rule(row):
+    """A schedule's own rule (a `VisitValidation` row) as a `Validation`."""
+    return Validation(
+        row.id, row.kind, tuple(row.attributes), with_defaults(row.kind, row.options),
+        row.message, stored=True,
+    )  # fmt: skip
 
 
 def enabled_fields(schedule):

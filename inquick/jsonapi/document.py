@@ -61,7 +61,7 @@ class CompoundDocument:
         }
         if relationships:
             built["relationships"] = relationships
-        if resource.self_links:
+        if resource.links_to(obj):
             built["links"] = {"self": self_url}
         self.objects[key] = built
         return built

@@ -1,39 +1,81 @@
-"""Reading a request document: one resource object of an expected type."""
+"""Reading a request document: one resource object of an expected type, and linkage."""
 
 from flask import request
 
 from inquick.jsonapi.errors import Conflict, Forbidden, InvalidDocument
 
+# The members JSON:API allows in a resource object sent by a client.
+RESOURCE_MEMBERS = {"type", "id", "lid", "attributes", "relationships", "meta", "links"}
 
-def read_resource_object(expected_type, *, allow_id=False):
-    """`data` of the request body, checked for shape; 400, 403 or 409 when it is off."""
+
+def read_body():
+    """The request body as a JSON object, or a 400 pointing at the document."""
     body = request.get_json(silent=True, force=True)
     if body is None:
         raise InvalidDocument("The request body is not a JSON document.", pointer="")
-    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise InvalidDocument("The document must have a `data` object.", pointer="/data")
-    data = body["data"]
-    if data.get("type") != expected_type:
+    if not isinstance(body, dict) or "data" not in body:
+        raise InvalidDocument("The document must have a `data` member.", pointer="/data")
+    return body
+
+
+def read_resource_object(expected_type, *, allow_id=False):
+    """`data` of the request body, checked for shape; 400, 403 or 409 when it is off."""
+    data = read_body()["data"]
+    if not isinstance(data, dict):
+        raise InvalidDocument("`data` must be a resource object.", pointer="/data")
+    if not isinstance(data.get("type"), str):
+        raise InvalidDocument("A resource object needs a string `type`.", pointer="/data/type")
+    if data["type"] != expected_type:
         raise Conflict(
             f"This endpoint takes resources of type {expected_type!r}.", pointer="/data/type"
         )
     if "id" in data and not allow_id:
         raise Forbidden("Client-generated ids are not supported here.", pointer="/data/id")
+    if "id" in data and not isinstance(data["id"], str):
+        raise InvalidDocument("A resource's id is a string.", pointer="/data/id")
+    for member in data.keys() - RESOURCE_MEMBERS:
+        raise InvalidDocument(
+            f"A resource object has no member {member!r}.", pointer=f"/data/{member}"
+        )
     for member in ("attributes", "relationships"):
         if not isinstance(data.get(member, {}), dict):
             raise InvalidDocument(f"`{member}` must be an object.", pointer=f"/data/{member}")
     return data
 
 
+def identifier(item, expected_type, pointer):
+    """The id of a resource identifier object of `expected_type`; 400 or 409 otherwise."""
+    if not (isinstance(item, dict) and isinstance(item.get("type"), str)
+            and isinstance(item.get("id"), str)):  # fmt: skip
+        raise InvalidDocument("A resource identifier needs a string type and id.", pointer=pointer)
+    if item["type"] != expected_type:
+        raise Conflict(f"This must identify a {expected_type} resource.", pointer=f"{pointer}/type")
+    return item["id"]
+
+
+def read_linkage(relationship_object, expected_type, many, pointer):
+    """The ids a relationship object's `data` names: an id or None (to-one), a list (to-many)."""
+    if not isinstance(relationship_object, dict) or "data" not in relationship_object:
+        raise InvalidDocument("A relationship needs a `data` member.", pointer=pointer)
+    linkage = relationship_object["data"]
+    if many:
+        if not isinstance(linkage, list):
+            raise InvalidDocument("This relationship takes an array.", pointer=f"{pointer}/data")
+        ids = [
+            identifier(item, expected_type, f"{pointer}/data/{n}") for n, item in enumerate(linkage)
+        ]
+        return list(dict.fromkeys(ids))  # each once, in the order given
+    if linkage is None:
+        return None
+    return identifier(linkage, expected_type, f"{pointer}/data")
+
+
 def linked_id(data, name, target_type):
     """The id in `data.relationships.NAME.data`, checked to be of `target_type`, or None."""
     relationship = data.get("relationships", {}).get(name)
-    pointer = f"/data/relationships/{name}"
     if relationship is None:
         return None
-    linkage = relationship.get("data") if isinstance(relationship, dict) else None
-    if not isinstance(linkage, dict) or not isinstance(linkage.get("id"), str):
-        raise InvalidDocument(f"{name} needs data: {{type, id}}.", pointer=f"{pointer}/data")
-    if linkage.get("type") != target_type:
-        raise Conflict(f"{name} must be a {target_type} resource.", pointer=f"{pointer}/data/type")
-    return linkage["id"]
+    linked = read_linkage(relationship, target_type, False, f"/data/relationships/{name}")
+    if linked is None:
+        raise InvalidDocument(f"{name} cannot be null.", pointer=f"/data/relationships/{name}/data")
+    return linked

@@ -79,9 +79,13 @@ class Resource:
     # type whose every read must be recorded.
     on_read: object = lambda objects, params: None
     # Whether the API serves URLs for this type's objects and their relationships; a type
-    # built only inside another document (a validation of a visit-settings) has none.
-    self_links: bool = True
+    # built only inside another document (a validation of a visit-settings) has none. A
+    # callable decides per object.
+    self_links: object = True
     relationship_links: bool = True
+    # Relationships a client may set: JSON name -> the model attribute a write assigns
+    # (which may differ from the one read, as for a list resolved by inheritance).
+    writable_relationships: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.schema = self.schema_class()
@@ -147,6 +151,14 @@ class Resource:
         """The statement every request on this type starts from; `scoped` narrows it."""
         return self.scoped(select(self.model))
 
+    def list_query(self):
+        """What the collection endpoint lists: by default, everything the caller may address."""
+        return self.base_query()
+
+    def links_to(self, obj):
+        """Whether `obj` has a URL of its own."""
+        return self.self_links(obj) if callable(self.self_links) else self.self_links
+
     def scoped(self, statement):
         """Narrow a statement to what the current caller may see. Subclasses override."""
         return statement
@@ -166,6 +178,21 @@ class Resource:
     def related(self, obj, relationship):
         """The object(s) a relationship points at, as loaded."""
         return getattr(obj, relationship.attribute)
+
+    def new_object(self, object_id, values):
+        """A new, empty object for a create request (`object_id` is the client's, or None)."""
+        obj = self.model()
+        if object_id is not None:
+            setattr(obj, self.id_attribute, object_id)
+        return obj
+
+    def assign(self, obj, name, value):
+        """Set one attribute read from a request (`name` is the schema field's)."""
+        setattr(obj, self.schema.fields[name].attribute or name, value)
+
+    def settle(self, obj):
+        """Complete and cross-check an object after a write: the errors found, if any."""
+        return []
 
     def loader(self, relationship, nested=()):
         """The eager-loading option for one relationship, with its target's own needs."""

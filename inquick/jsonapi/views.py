@@ -66,7 +66,7 @@ def find(resource, object_id, include_tree=None):
 def list_resources(resource):
     """GET /TYPE"""
     params = parse_query(request.args, resource, collection=True)
-    objects, count = fetch_page(resource, resource.base_query(), params)
+    objects, count = fetch_page(resource, resource.list_query(), params)
     document = collection_document(resource, objects, params, count)
     resource.on_read(objects, params)
     return document_response(document)

@@ -14,6 +14,7 @@ def init_app(app):
         providers,
         schedules,
         simple,
+        validations,
         visit_settings,
         visit_tokens,
         visits,
@@ -32,6 +33,7 @@ def init_app(app):
         visit_tokens.blueprint,
         visits.blueprint,
         visit_settings.blueprint,
+        validations.blueprint,
         api_keys.blueprint,
     ]
     for blueprint in blueprints:

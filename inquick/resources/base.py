@@ -1,15 +1,26 @@
-"""What every catalog type shares: tenant scoping, dasherized names, read scope."""
+"""What every catalog type shares: tenant scoping, slugs, dasherized names, scopes."""
 
 from flask import Blueprint, g
+from marshmallow import ValidationError, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from inquick.auth.keys import require_scope
+from inquick.catalog.slugs import free_slug, is_slug, slug_taken
 from inquick.extensions import db
-from inquick.jsonapi.errors import NotFound
+from inquick.jsonapi.errors import Conflict, NotFound, Unprocessable
 from inquick.jsonapi.resource import Resource
 from inquick.jsonapi.views import add_resource_routes
+from inquick.jsonapi.write_views import add_write_routes
 from inquick.models import Schedule
+
+# Validators shared by the catalog schemas.
+URL = validate.URL(schemes={"http", "https"})
+
+
+def not_blank(value):
+    if not value.strip():
+        raise ValidationError("must not be blank")
 
 
 def dasherize(name):
@@ -22,12 +33,37 @@ class CatalogResource(Resource):
     def scoped(self, statement):
         return statement.where(self.model.health_system_id == g.tenant.id)
 
+    def new_object(self, object_id, values):
+        """A row of the caller's health system, under the client's slug or one from its name."""
+        if object_id is None:
+            fallback = self.type.rstrip("s")
+            slug = free_slug(db.session, self.model, g.tenant.id, values.get("name", ""), fallback)
+        elif not is_slug(object_id):
+            raise Unprocessable(
+                "An id is lowercase letters and digits in words joined by dashes "
+                "(at most 100 characters).",
+                pointer="/data/id",
+            )
+        elif slug_taken(db.session, self.model, g.tenant.id, object_id):
+            raise Conflict(f"The {self.type} id {object_id!r} is taken.", pointer="/data/id")
+        else:
+            slug = object_id
+        return self.model(health_system=g.tenant, slug=slug)
 
-def catalog_blueprint(resource, aliases=()):
-    """The blueprint serving a catalog type's read endpoints under `catalog:read`."""
+
+def catalog_blueprint(resource, aliases=(), write_methods=None):
+    """The blueprint serving a catalog type: reads under `catalog:read`, writes under
+    `catalog:write`."""
     blueprint = Blueprint(resource.type, __name__)
     add_resource_routes(
         blueprint, resource, decorators=[require_scope("catalog:read")], aliases=aliases
+    )
+    add_write_routes(
+        blueprint,
+        resource,
+        decorators=[require_scope("catalog:write")],
+        aliases=aliases,
+        methods=write_methods,
     )
     return blueprint
 

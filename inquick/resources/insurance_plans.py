@@ -4,13 +4,15 @@ from marshmallow_jsonapi import Schema, fields
 
 from inquick.catalog.schedules import accepted_by_active_schedules
 from inquick.models import InsurancePlan
-from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize
+from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
 
 
 class InsurancePlanSchema(Schema):
     id = fields.Str(attribute="slug")
-    company = fields.Str(required=True)
-    name = fields.Str(required=True)
+    company = fields.Str(required=True, validate=not_blank)
+    name = fields.Str(required=True, validate=not_blank)
+    # Accepted wherever no schedule, location or region says otherwise.
+    accepted_by_default = fields.Bool()
 
     class Meta:
         type_ = "insurance-plans"
@@ -18,10 +20,10 @@ class InsurancePlanSchema(Schema):
 
 
 class InsurancePlanResource(CatalogResource):
-    """Published plans are those an active schedule accepts."""
+    """The list publishes the plans an active schedule accepts; every plan has its URL."""
 
-    def scoped(self, statement):
-        return super().scoped(statement).where(accepted_by_active_schedules())
+    def list_query(self):
+        return super().list_query().where(accepted_by_active_schedules())
 
 
 insurance_plans = InsurancePlanResource(

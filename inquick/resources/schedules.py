@@ -1,61 +1,61 @@
 """schedules: bookable calendars, their rules, and what they link to."""
 
+import uuid
+from datetime import UTC, datetime
+
+from flask import g, request
+from marshmallow import validate
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy.orm import selectinload
 
+from inquick.auth.keys import require_scope
+from inquick.booking.audit import record_access
+from inquick.booking.changes import VisitsAhead, withdraw_schedule
+from inquick.catalog.opening_hours import (
+    dated_exceptions,
+    read_exceptions,
+    read_weekly_hours,
+    time_zone_name,
+    weekly_hours,
+)
 from inquick.catalog.schedules import held_by_provider_type
+from inquick.extensions import db
+from inquick.jsonapi.errors import Conflict, Forbidden, InvalidQueryParameter, Unprocessable
+from inquick.jsonapi.media import document_response
+from inquick.jsonapi.query import check_parameter_names
 from inquick.jsonapi.resource import Filter
+from inquick.jsonapi.views import find
 from inquick.models import Schedule
 from inquick.models.coverage import plans_accepted_by
-from inquick.models.schedules import WEEKDAYS
-from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize
+from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
 
-
-def weekly_hours(schedule):
-    """The opening windows in the schedule's local time, Monday first."""
-    return [
-        {
-            "day": WEEKDAYS[w.weekday],
-            "opens-at": w.opens_at.strftime("%H:%M"),
-            "closes-at": w.closes_at.strftime("%H:%M"),
-        }
-        for w in schedule.weekly_windows
-    ]
-
-
-def dated_exceptions(schedule):
-    return [
-        {
-            "date": e.on_date.isoformat(),
-            "closed": e.closed,
-            "opens-at": e.opens_at.strftime("%H:%M") if e.opens_at else None,
-            "closes-at": e.closes_at.strftime("%H:%M") if e.closes_at else None,
-        }
-        for e in schedule.exceptions
-    ]
+AGE_DIRECTIONS = ("older", "younger")
 
 
 class ScheduleSchema(Schema):
     id = fields.Str()
-    name = fields.Str(required=True)
-    schedule_type = fields.Str()
+    name = fields.Str(required=True, validate=not_blank)
+    schedule_type = fields.Str(validate=not_blank)
     sort_order = fields.Int()
-    time_zone_name = fields.Str(required=True)
+    # A new schedule takes its location's time zone unless it names its own.
+    time_zone_name = fields.Str(validate=time_zone_name)
     # The reference calls this attribute `service`; JSON:API forbids an attribute and a
     # relationship of one name, and `service` is the relationship (see the README).
     service_name = fields.Str(dump_only=True)
     accepting_new_patients = fields.Bool()
-    age_limit_threshold = fields.Int(allow_none=True)
-    age_limit_direction = fields.Str(allow_none=True)
-    translator_languages = fields.List(fields.Str())
-    hours = fields.Function(weekly_hours)
-    exceptions = fields.Function(dated_exceptions)
-    slot_interval_minutes = fields.Int()
-    capacity = fields.Int()
-    minimum_notice_minutes = fields.Int()
-    booking_horizon_days = fields.Int()
-    location = fields.Relationship(type_="locations")
-    provider = fields.Relationship(type_="providers")
+    age_limit_threshold = fields.Int(allow_none=True, validate=validate.Range(1, 130))
+    age_limit_direction = fields.Str(allow_none=True, validate=validate.OneOf(AGE_DIRECTIONS))
+    translator_languages = fields.List(
+        fields.Str(validate=validate.Length(1, 100)), validate=validate.Length(max=50)
+    )
+    hours = fields.Function(weekly_hours, read_weekly_hours, attribute="weekly_windows")
+    exceptions = fields.Function(dated_exceptions, read_exceptions, attribute="exceptions")
+    slot_interval_minutes = fields.Int(validate=validate.Range(5, 24 * 60))
+    capacity = fields.Int(validate=validate.Range(1, 1000))
+    minimum_notice_minutes = fields.Int(validate=validate.Range(0, 90 * 24 * 60))
+    booking_horizon_days = fields.Int(validate=validate.Range(1, 730))
+    location = fields.Relationship(type_="locations", required=True)
+    provider = fields.Relationship(type_="providers", required=True)
     service = fields.Relationship(type_="services")
     insurance_plans = fields.Relationship(
         type_="insurance-plans", many=True, attribute="effective_insurance_plans"
@@ -68,10 +68,41 @@ class ScheduleSchema(Schema):
 
 
 class ScheduleResource(CatalogResource):
-    """Only active schedules are published."""
+    """Only active schedules are published; a schedule's id is a UUID."""
 
     def scoped(self, statement):
         return super().scoped(statement).where(Schedule.active.is_(True))
+
+    def parse_id(self, object_id):
+        return object_id if is_uuid(object_id) else None
+
+    def new_object(self, object_id, values):
+        if object_id is None:
+            return Schedule(health_system=g.tenant)
+        if not is_uuid(object_id):
+            raise Unprocessable("A schedule's id is a lowercase UUID.", pointer="/data/id")
+        if db.session.get(Schedule, object_id) is not None:
+            raise Conflict(f"The schedules id {object_id!r} is taken.", pointer="/data/id")
+        return Schedule(id=object_id, health_system=g.tenant)
+
+    def settle(self, schedule):
+        if schedule.time_zone_name is None:
+            schedule.time_zone_name = schedule.location.time_zone_name
+        if (schedule.age_limit_threshold is None) != (schedule.age_limit_direction is None):
+            return [
+                Unprocessable(
+                    "age-limit-threshold and age-limit-direction are set (or cleared) together.",
+                    pointer="/data/attributes/age-limit-direction",
+                )
+            ]
+        return []
+
+
+def is_uuid(text):
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 schedules = ScheduleResource(
@@ -80,10 +111,56 @@ schedules = ScheduleResource(
     default_sort=("sort-order", "name"),
     filters={"provider-type": Filter(held_by_provider_type)},
     related_queries={"insurance-plans": plans_accepted_by},
+    # A write sets the schedule's own plans; a read shows the plans it accepts in effect.
+    writable_relationships={
+        "location": "location",
+        "provider": "provider",
+        "service": "service",
+        "insurance-plans": "insurance_plans",
+        "appointment-types": "appointment_types",
+    },
     always_load=(
         selectinload(Schedule.service),
         selectinload(Schedule.weekly_windows),
         selectinload(Schedule.exceptions),
     ),
 )
-blueprint = catalog_blueprint(schedules)
+blueprint = catalog_blueprint(schedules, write_methods={"POST", "PATCH"})
+
+
+@blueprint.delete("/schedules/<object_id>")
+@require_scope("catalog:write")
+def delete_schedule(object_id):
+    """DELETE /schedules/{id}: withdraw it; visits still to come block it unless cancelled.
+
+    With `cancel_visits=true` (which also needs `visits:write`), those visits are cancelled
+    as a PATCH of each would, each change audited. Answers 200 with the number cancelled.
+    """
+    check_parameter_names(request.args, allowed_families=())
+    cancel_visits = read_flag(request.args, "cancel_visits")
+    if cancel_visits and "visits:write" not in g.api_key.scope_set:
+        raise Forbidden(
+            "Cancelling visits needs the visits:write scope.", parameter="cancel_visits"
+        )
+    schedule = find(schedules, object_id)
+    now = datetime.now(UTC)
+    try:
+        cancelled = withdraw_schedule(db.session, schedule, cancel_visits=cancel_visits, now=now)
+    except VisitsAhead as blocked:
+        raise Conflict(str(blocked)) from None
+    record_access(
+        db.session, tenant=g.tenant, visits=cancelled, action="cancel",
+        fields=["reason", "status"], key=g.api_key,
+    )  # fmt: skip
+    db.session.commit()
+    return document_response(
+        {"jsonapi": {"version": "1.1"}, "meta": {"cancelled-visits": len(cancelled)}}
+    )
+
+
+def read_flag(args, name):
+    """A true/false query parameter (absent: false)."""
+    value = args.get(name, "false")
+    if value not in ("true", "false"):
+        raise InvalidQueryParameter(f"{name} must be true or false.", parameter=name)
+    return value == "true"

@@ -3,12 +3,12 @@
 from marshmallow_jsonapi import Schema, fields
 
 from inquick.models import MedicalGroup, Service
-from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize
+from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
 
 
 class ServiceSchema(Schema):
     id = fields.Str(attribute="slug")
-    name = fields.Str(required=True)
+    name = fields.Str(required=True, validate=not_blank)
 
     class Meta:
         type_ = "services"
@@ -17,7 +17,7 @@ class ServiceSchema(Schema):
 
 class MedicalGroupSchema(Schema):
     id = fields.Str(attribute="slug")
-    name = fields.Str(required=True)
+    name = fields.Str(required=True, validate=not_blank)
 
     class Meta:
         type_ = "medical-groups"

@@ -3,15 +3,22 @@
 from dataclasses import dataclass
 
 from flask import Blueprint, request
+from marshmallow import validate
 from marshmallow_jsonapi import Schema, fields
 
 from inquick.auth.keys import require_scope
-from inquick.booking.visit_rules import enabled_fields, rules_for
+from inquick.booking.visit_rules import ATTRIBUTES, enabled_fields, rules_for
+from inquick.extensions import db
+from inquick.jsonapi.attributes import read_attributes
 from inquick.jsonapi.document import single_document
+from inquick.jsonapi.errors import Conflict, Forbidden
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
+from inquick.jsonapi.request_document import read_resource_object
 from inquick.jsonapi.resource import Resource
-from inquick.resources.base import active_schedule, dasherize
+from inquick.models import VisitSettings
+from inquick.resources.base import URL, active_schedule, dasherize, not_blank
+from inquick.resources.validations import validations  # noqa: F401 (the included type)
 
 blueprint = Blueprint("visit-settings", __name__)
 
@@ -29,26 +36,16 @@ class SettingsView:
     validations: list
 
 
-class ValidationSchema(Schema):
-    id = fields.Str()
-    kind = fields.Str()
-    attributes = fields.List(fields.Str())
-    options = fields.Dict()
-    condition = fields.Dict(allow_none=True, data_key="if")
-    message = fields.Str(allow_none=True)
-
-    class Meta:
-        type_ = "validations"
-        inflect = dasherize
-
-
 class VisitSettingsSchema(Schema):
     id = fields.Str()
-    enabled_fields = fields.List(fields.Str())
-    patient_instructions = fields.Str(allow_none=True)
-    preregistration_form = fields.Str(allow_none=True)
-    screening_questions = fields.Str(allow_none=True)
-    emergency_keywords = fields.List(fields.Str())
+    # null: every attribute (a field some presence rule demands is enabled in any case).
+    enabled_fields = fields.List(fields.Str(validate=validate.OneOf(ATTRIBUTES)), allow_none=True)
+    patient_instructions = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    preregistration_form = fields.Str(allow_none=True, validate=[URL, validate.Length(max=500)])
+    screening_questions = fields.Str(allow_none=True, validate=[URL, validate.Length(max=500)])
+    emergency_keywords = fields.List(
+        fields.Str(validate=[validate.Length(1, 100), not_blank]), validate=validate.Length(max=100)
+    )
     validations = fields.Relationship(type_="validations", many=True)
 
     class Meta:
@@ -56,8 +53,6 @@ class VisitSettingsSchema(Schema):
         inflect = dasherize
 
 
-# Validations exist only inside their settings document: no URL of their own.
-validations = Resource(ValidationSchema, None, self_links=False, relationship_links=False)
 visit_settings = Resource(VisitSettingsSchema, None, relationship_links=False)
 
 
@@ -81,4 +76,28 @@ def show_visit_settings(schedule_id):
     params = parse_query(request.args, visit_settings, collection=False)
     params.include = {"validations": {}}
     schedule = active_schedule(schedule_id)
+    return document_response(single_document(visit_settings, settings_of(schedule), params))
+
+
+@blueprint.patch("/visit-settings/<schedule_id>")
+@require_scope("catalog:write")
+def change_visit_settings(schedule_id):
+    """PATCH /visit-settings/{schedule_id}: the form's fields, texts and emergency keywords.
+
+    The schedule's own validations are resources of their own (`/validations`).
+    """
+    params = parse_query(request.args, visit_settings, collection=False)
+    params.include = {"validations": {}}
+    data = read_resource_object("visit-settings", allow_id=True)
+    if data.get("id") != schedule_id:
+        raise Conflict("The document's id must be the schedule id in the URL.", pointer="/data/id")
+    if data.get("relationships"):
+        raise Forbidden("Validations are changed at /validations.", pointer="/data/relationships")
+    schedule = active_schedule(schedule_id)
+    values = read_attributes(visit_settings, data.get("attributes", {}), creating=False)
+    if schedule.visit_settings is None:
+        schedule.visit_settings = VisitSettings(emergency_keywords=[])
+    for name, value in values.items():
+        setattr(schedule.visit_settings, name, value)
+    db.session.commit()
     return document_response(single_document(visit_settings, settings_of(schedule), params))

@@ -190,10 +190,12 @@ def test_a_schedule_without_types_does_not_ask_for_one(booking_api, tenant):
     assert find_rule(document, "presence", REQUIRED)
 
 
-def test_a_stored_validation_appears_with_its_id(booking_api, configured):
+def test_a_stored_validation_appears_with_its_id_and_url(booking_api, configured):
+    """A schedule's own rule has a URL serving the same resource object; built-in ones none."""
     [stored] = configured.visit_validations
     document = settings_document(booking_api, configured)
     [reported] = [r for r in rules_in(document) if r["id"] == stored.id]
+    url = f"http://localhost{booking_api.url(f'/validations/{stored.id}')}"
     assert reported == {
         "type": "validations",
         "id": stored.id,
@@ -204,7 +206,11 @@ def test_a_stored_validation_appears_with_its_id(booking_api, configured):
             "if": None,
             "message": "must be five digits",
         },
+        "links": {"self": url},
     }
+    assert booking_api.get(f"/validations/{stored.id}").json["data"] == reported
+    built_in = [r for r in rules_in(document) if r["id"] != stored.id]
+    assert built_in and all("links" not in r for r in built_in)
 
 
 def test_ids_are_stable_and_each_names_one_rule(booking_api, tenant, configured):

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.conftest import make_key
+
 JSONAPI = "application/vnd.api+json"
 
 
@@ -57,13 +59,13 @@ def test_request_body_with_unsupported_media_type_is_415(client, key, tenant, co
 
 
 @pytest.mark.parametrize("content_type", [JSONAPI, "application/json", f'{JSONAPI}; profile="x"'])
-def test_jsonapi_and_plain_json_bodies_pass_negotiation(client, key, tenant, content_type):
-    """They reach routing (read-only here, so 405), never a 415."""
+def test_jsonapi_and_plain_json_bodies_pass_negotiation(client, session, tenant, content_type):
+    """They reach the endpoint (which finds the service's name missing), never a 415."""
+    writer = make_key(session, tenant, scopes=["catalog:write"])
     response = client.post(
         "/api/v3/tenant-a.example.org/services",
         data='{"data": {"type": "services"}}',
-        headers={"Content-Type": content_type, "Authorization": key},
+        headers={"Content-Type": content_type, "Authorization": writer},
     )
-    assert response.status_code == 405
-    assert response.json["errors"][0]["code"] == "method-not-allowed"
-    assert "GET" in response.headers["Allow"]
+    assert response.status_code == 422
+    assert response.json["errors"][0]["source"] == {"pointer": "/data/attributes/name"}

@@ -10,7 +10,7 @@ from inquick.auth.keys import SCOPES, issue_key
 from inquick.booking.availability import free_times
 from inquick.booking.schedule_rules import rules_of
 from inquick.extensions import db
-from inquick.models import PartnerHostname, WeeklyWindow
+from inquick.models import PartnerHostname, VisitValidation, WeeklyWindow
 from tests import factories
 from tests.conftest import Api, make_key
 
@@ -145,8 +145,16 @@ def catalog(tenant):
             "schedules": schedule.id,
             "visits": factories.VisitFactory(schedule=schedule).id,
             "api-keys": str(stored_key(tenant).id),
+            "validations": stored_validation(schedule).id,
         },
     }
+
+
+def stored_validation(schedule):
+    rule = VisitValidation(kind="length", attributes=["zip"], options={"is": 5})
+    schedule.visit_validations.append(rule)
+    db.session.flush()
+    return rule
 
 
 def stored_key(system):

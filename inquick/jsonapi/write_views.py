@@ -1,0 +1,205 @@
+"""The generic write endpoints: create, update, delete, and to-many/to-one linkage changes.
+
+A type takes part by declaring which relationships are writable and, where it needs to,
+overriding the write hooks of its `Resource` (`new_object`, `assign`, `settle`). Every
+write commits once, at the end of the request; a uniqueness or reference conflict the
+database finds at that moment (two clients racing for one id) is a 409.
+"""
+
+from functools import partial
+
+from flask import request
+from sqlalchemy.exc import IntegrityError
+
+from inquick.extensions import db
+from inquick.jsonapi.attributes import read_attributes
+from inquick.jsonapi.document import single_document
+from inquick.jsonapi.errors import (
+    Conflict,
+    ErrorList,
+    Forbidden,
+    InvalidDocument,
+    NotFound,
+    Unprocessable,
+)
+from inquick.jsonapi.media import document_response
+from inquick.jsonapi.query import check_parameter_names, parse_query
+from inquick.jsonapi.request_document import read_body, read_linkage, read_resource_object
+from inquick.jsonapi.views import find, show_related
+
+
+def commit(conflict):
+    """Commit the request's changes; a constraint the database enforces answers `conflict`."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(conflict) from None
+
+
+def read_relationships(resource, data, *, creating):
+    """{name: linked id(s)} from a resource object's relationships, each checked for shape."""
+    linkage = {}
+    for name, relationship_object in data.get("relationships", {}).items():
+        pointer = f"/data/relationships/{name}"
+        spec = resource.relationships.get(name)
+        if spec is None:
+            raise Unprocessable(f"{resource.type} have no relationship {name!r}.", pointer=pointer)
+        if name not in resource.writable_relationships:
+            raise Forbidden(f"{name} cannot be changed through {resource.type}.", pointer=pointer)
+        linkage[name] = read_linkage(relationship_object, spec.type, spec.many, pointer)
+    if creating:
+        required = [
+            schema_field.data_key or schema_field.name
+            for schema_field in resource.schema.fields.values()
+            if schema_field.required
+        ]
+        missing = [
+            Unprocessable(f"{name} is required.", pointer=f"/data/relationships/{name}")
+            for name in resource.writable_relationships
+            if name in required and linkage.get(name) is None
+        ]
+        if missing:
+            raise ErrorList(missing)
+    return linkage
+
+
+def linked_objects(relationship, linkage, pointer):
+    """The caller's objects the linkage names (None, one, or a list); 404 for a missing one."""
+    if linkage is None:
+        return None
+    target = relationship.target
+    ids = linkage if relationship.many else [linkage]
+    parsed = [target.parse_id(i) for i in ids]
+    statement = target.base_query().where(target.id_column().in_([p for p in parsed if p]))
+    found = {target.object_id(o): o for o in db.session.scalars(statement)}
+    for index, wanted in enumerate(ids):
+        if wanted not in found:
+            at = f"{pointer}/data/{index}" if relationship.many else f"{pointer}/data"
+            raise NotFound(f"There is no {target.type} with id {wanted!r}.", pointer=at)
+    objects = [found[i] for i in ids]
+    return objects if relationship.many else objects[0]
+
+
+def apply_changes(resource, obj, values, linkage):
+    """Set attributes and relationships on `obj`, then let the type check the whole."""
+    with db.session.no_autoflush:  # a half-written row must not reach the database early
+        targets = {
+            name: linked_objects(resource.relationships[name], ids, f"/data/relationships/{name}")
+            for name, ids in linkage.items()
+        }
+        for name, value in values.items():
+            resource.assign(obj, name, value)
+        for name, linked in targets.items():
+            setattr(obj, resource.writable_relationships[name], linked)
+        problems = resource.settle(obj)
+    if problems:
+        raise ErrorList(problems)
+
+
+def written(resource, obj, params, status):
+    """The document of the object as stored now, with the includes the request asked for."""
+    obj = find(resource, resource.object_id(obj), params.include)
+    document = single_document(resource, obj, params)
+    headers = {"Location": document["data"]["links"]["self"]} if status == 201 else {}
+    return document_response(document, status, headers)
+
+
+def create_resource(resource):
+    """POST /TYPE: 201 with the new resource, and its URL in `Location`."""
+    params = parse_query(request.args, resource, collection=False)
+    data = read_resource_object(resource.type, allow_id=True)
+    values = read_attributes(resource, data.get("attributes", {}), creating=True)
+    linkage = read_relationships(resource, data, creating=True)
+    obj = resource.new_object(data.get("id"), values)
+    apply_changes(resource, obj, values, linkage)
+    db.session.add(obj)  # only once complete: a refused request leaves nothing pending
+    commit(f"A {resource.type} resource with this id exists already.")
+    return written(resource, obj, params, 201)
+
+
+def update_resource(resource, object_id):
+    """PATCH /TYPE/{id}: change the attributes and relationships sent, nothing else."""
+    params = parse_query(request.args, resource, collection=False)
+    data = read_resource_object(resource.type, allow_id=True)
+    if "id" not in data:
+        raise InvalidDocument("An update names the resource's id.", pointer="/data/id")
+    if data["id"] != object_id:
+        raise Conflict("The document's id must be the id in the URL.", pointer="/data/id")
+    obj = find(resource, object_id)
+    values = read_attributes(resource, data.get("attributes", {}), creating=False)
+    linkage = read_relationships(resource, data, creating=False)
+    apply_changes(resource, obj, values, linkage)
+    commit(f"The change conflicts with another {resource.type} resource.")
+    return written(resource, obj, params, 200)
+
+
+def delete_resource(resource, object_id):
+    """DELETE /TYPE/{id}: 204, or 409 while other rows still refer to the resource."""
+    check_parameter_names(request.args, allowed_families=())
+    obj = find(resource, object_id)
+    db.session.delete(obj)
+    commit(f"Other resources still refer to {resource.type} {object_id!r}; change them first.")
+    return "", 204
+
+
+def change_linkage(resource, object_id, *, name, how):
+    """PATCH (replace), POST (add) or DELETE (remove) /TYPE/{id}/relationships/NAME."""
+    spec = resource.relationships[name]
+    parse_query(request.args, spec.target, collection=spec.many, linkage=True)
+    obj = find(resource, object_id)
+    ids = read_linkage(read_body(), spec.type, spec.many, "")
+    linked = linked_objects(spec, ids, "")
+    attribute = resource.writable_relationships[name]
+    if how == "add":
+        current = getattr(obj, attribute)
+        linked = current + [o for o in linked if o not in current]
+    elif how == "remove":
+        linked = [o for o in getattr(obj, attribute) if o not in linked]
+    with db.session.no_autoflush:
+        setattr(obj, attribute, linked)
+        problems = resource.settle(obj)
+    if problems:
+        raise ErrorList(problems)
+    commit(f"The change conflicts with another {resource.type} resource.")
+    return show_related(resource, object_id, name, identifiers_only=True)
+
+
+def refuse(detail):
+    """A view answering 403: a write this API does not offer on purpose."""
+
+    def view(**_ids):
+        raise Forbidden(detail)
+
+    return view
+
+
+def add_write_routes(blueprint, resource, *, decorators=(), aliases=(), methods=None):
+    """Register the write endpoints of `resource` (all of them unless `methods` narrows)."""
+    methods = methods or {"POST", "PATCH", "DELETE"}
+
+    def wrap(view):
+        for decorator in reversed(decorators):
+            view = decorator(view)
+        return view
+
+    routes = []
+    if "POST" in methods:
+        routes.append(("", "create", "POST", lambda: create_resource(resource)))
+    if "PATCH" in methods:
+        routes.append(("/<object_id>", "update", "PATCH",
+                       lambda object_id: update_resource(resource, object_id)))  # fmt: skip
+    if "DELETE" in methods:
+        routes.append(("/<object_id>", "delete", "DELETE",
+                       lambda object_id: delete_resource(resource, object_id)))  # fmt: skip
+    for name in resource.writable_relationships:
+        hows = {"PATCH": "replace", "POST": "add", "DELETE": "remove"}
+        if not resource.relationships[name].many:
+            hows = {"PATCH": "replace"}
+        for method, how in hows.items():
+            view = partial(change_linkage, resource, name=name, how=how)
+            routes.append((f"/<object_id>/relationships/{name}", f"{how}_{name}", method, view))
+    routes = [(suffix, endpoint, method, wrap(view)) for suffix, endpoint, method, view in routes]
+    for path in (resource.type, *aliases):
+        for suffix, endpoint, method, view in routes:
+            blueprint.add_url_rule(f"/{path}{suffix}", endpoint, view, methods=[method])

@@ -1,0 +1,165 @@
+"""validations: a schedule's own rules for visit attributes, beside the built-in ones.
+
+Every rule of a schedule appears in its visit-settings document; the schedule's own
+ones also have a URL here, where `catalog:write` creates, changes and deletes them. A
+rule is checked before it is stored (`inquick.booking.stored_rules`): the server
+enforces exactly what it stores.
+"""
+
+from flask import Blueprint, g, request
+from marshmallow import validate
+from marshmallow_jsonapi import Schema, fields
+from sqlalchemy import func, select
+
+from inquick.auth.keys import require_scope
+from inquick.booking.stored_rules import KINDS, rule_problems
+from inquick.booking.visit_rules import stored_rule
+from inquick.extensions import db
+from inquick.jsonapi.attributes import read_attributes
+from inquick.jsonapi.document import single_document
+from inquick.jsonapi.errors import (
+    Conflict,
+    ErrorList,
+    Forbidden,
+    InvalidDocument,
+    NotFound,
+    Unprocessable,
+)
+from inquick.jsonapi.media import document_response
+from inquick.jsonapi.query import check_parameter_names, parse_query
+from inquick.jsonapi.request_document import linked_id, read_resource_object
+from inquick.jsonapi.resource import Resource
+from inquick.models import Schedule, VisitValidation
+from inquick.resources.base import active_schedule, dasherize
+
+blueprint = Blueprint("validations", __name__)
+
+
+class ValidationSchema(Schema):
+    id = fields.Str()
+    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    attributes = fields.List(fields.Str(), required=True)
+    options = fields.Dict()
+    # Built-in rules may hold only under a condition; a schedule's own rules always hold.
+    condition = fields.Dict(allow_none=True, data_key="if", dump_only=True)
+    message = fields.Str(allow_none=True, validate=validate.Length(1, 300))
+
+    class Meta:
+        type_ = "validations"
+        inflect = dasherize
+
+
+# Built-in rules exist only inside a visit-settings document: no URL of their own.
+validations = Resource(
+    ValidationSchema, None, self_links=lambda rule: rule.stored, relationship_links=False
+)
+
+
+def stored_validation(validation_id):
+    """One of the caller's stored rules, on an active schedule, or a 404."""
+    statement = (
+        select(VisitValidation)
+        .join(Schedule, Schedule.id == VisitValidation.schedule_id)
+        .where(
+            VisitValidation.id == validation_id,
+            Schedule.health_system_id == g.tenant.id,
+            Schedule.active.is_(True),
+        )
+    )
+    row = db.session.scalar(statement)
+    if row is None:
+        raise NotFound(f"There is no stored validation with id {validation_id!r}.")
+    return row
+
+
+def check_rule(row):
+    problems = rule_problems(row.kind, row.attributes, row.options)
+    if problems:
+        raise ErrorList(
+            Unprocessable(
+                f"{member.split('/')[-1]} {message}.", pointer=f"/data/attributes/{member}"
+            )
+            for member, message in problems.items()
+        )
+
+
+def linked_schedule(data):
+    """The active schedule a new rule belongs to, named by its `schedule` relationship."""
+    for name in data.get("relationships", {}):
+        if name != "schedule":
+            raise Unprocessable(f"validations have no relationship {name!r}.",
+                                pointer=f"/data/relationships/{name}")  # fmt: skip
+    schedule_id = linked_id(data, "schedule", "schedules")
+    if schedule_id is None:
+        raise Unprocessable("schedule is required.", pointer="/data/relationships/schedule")
+    try:
+        return active_schedule(schedule_id)
+    except NotFound as missing:
+        missing.source = {"pointer": "/data/relationships/schedule/data"}
+        raise
+
+
+def answer(row, status):
+    document = single_document(
+        validations, stored_rule(row), parse_query(request.args, validations, collection=False)
+    )
+    headers = {"Location": document["data"]["links"]["self"]} if status == 201 else {}
+    return document_response(document, status, headers)
+
+
+@blueprint.get("/validations/<validation_id>")
+@require_scope("catalog:read")
+def show_validation(validation_id):
+    """GET /validations/{id}: one of a schedule's own rules."""
+    parse_query(request.args, validations, collection=False)
+    return answer(stored_validation(validation_id), 200)
+
+
+@blueprint.post("/validations")
+@require_scope("catalog:write")
+def create_validation():
+    """POST /validations: a new rule of a schedule, checked after the ones it has."""
+    parse_query(request.args, validations, collection=False)
+    data = read_resource_object("validations")
+    values = read_attributes(validations, data.get("attributes", {}), creating=True)
+    schedule = linked_schedule(data)
+    last = db.session.scalar(
+        select(func.max(VisitValidation.position)).where(VisitValidation.schedule_id == schedule.id)
+    )
+    row = VisitValidation(schedule_id=schedule.id, position=(last or 0) + 1, options={}, **values)
+    check_rule(row)
+    db.session.add(row)
+    db.session.commit()
+    return answer(row, 201)
+
+
+@blueprint.patch("/validations/<validation_id>")
+@require_scope("catalog:write")
+def change_validation(validation_id):
+    """PATCH /validations/{id}: change the attributes sent; the whole rule is checked again."""
+    parse_query(request.args, validations, collection=False)
+    data = read_resource_object("validations", allow_id=True)
+    if "id" not in data:
+        raise InvalidDocument("An update names the resource's id.", pointer="/data/id")
+    if data["id"] != validation_id:
+        raise Conflict("The document's id must be the id in the URL.", pointer="/data/id")
+    row = stored_validation(validation_id)
+    if data.get("relationships"):
+        raise Forbidden("A validation stays with its schedule.", pointer="/data/relationships")
+    for name, value in read_attributes(
+        validations, data.get("attributes", {}), creating=False
+    ).items():
+        setattr(row, name, value)
+    check_rule(row)
+    db.session.commit()
+    return answer(row, 200)
+
+
+@blueprint.delete("/validations/<validation_id>")
+@require_scope("catalog:write")
+def delete_validation(validation_id):
+    """DELETE /validations/{id}: the rule no longer applies to new bookings."""
+    check_parameter_names(request.args, allowed_families=())
+    db.session.delete(stored_validation(validation_id))
+    db.session.commit()
+    return "", 204
