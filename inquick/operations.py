@@ -90,6 +90,12 @@ def start_request(_endpoint=None, _values=None):
     g.request_started = time.perf_counter()
 
 
+def remember_caller(tenant, key=None):
+    """Note who calls, for the request's log line. Read now: once a transaction has
+    failed, its rows can no longer be read."""
+    g.caller = {"key-id": key.id if key is not None else None, "health-system": tenant.slug}
+
+
 def finish_request(response):
     response.headers["X-Request-Id"] = g.get("request_id", "")
     started = g.get("request_started")
@@ -100,8 +106,7 @@ def finish_request(response):
                 "method": request.method,
                 "route": request.url_rule.rule if request.url_rule else None,
                 "status": response.status_code,
-                "key-id": g.api_key.id if "api_key" in g else None,
-                "health-system": g.tenant.slug if "tenant" in g else None,
+                **g.get("caller", {"key-id": None, "health-system": None}),
                 "process": os.getpid(),
                 "duration-ms": round((time.perf_counter() - started) * 1000, 1)
                 if started

@@ -18,6 +18,7 @@ from inquick.auth.keys import digest, use_is_stale
 from inquick.extensions import db
 from inquick.jsonapi.errors import NotAuthenticated, NotFound
 from inquick.models import ApiKey, HealthSystem, PartnerHostname
+from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address, spend_for_key
 
 API_PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
@@ -80,6 +81,7 @@ def authenticate():
     spend_for_key(key)
     refuse_live_on_sandbox_host(key.mode)
     g.api_key, g.tenant = key, tenant
+    remember_caller(tenant, key)
     now = datetime.now(UTC)
     if use_is_stale(key, now):
         record_use(key.id, now)

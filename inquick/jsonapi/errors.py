@@ -138,8 +138,8 @@ class ErrorList(Exception):
     """Several errors answered together (one per invalid field), sharing one status."""
 
     def __init__(self, errors):
-        super().__init__(f"{len(errors)} errors")
         self.errors = list(errors)
+        super().__init__(f"{len(self.errors)} errors")
 
     @property
     def status(self):

@@ -8,11 +8,48 @@ from inquick.jsonapi.errors import Conflict, Forbidden, InvalidDocument
 RESOURCE_MEMBERS = {"type", "id", "lid", "attributes", "relationships", "meta", "links"}
 
 
+def pointer_token(name):
+    return str(name).replace("~", "~0").replace("/", "~1")
+
+
+def unreadable_text(value, pointer):
+    """The pointer to a string that is not Unicode text (a lone surrogate escape such as
+    `\\ud800`, which JSON allows and no database or response can hold), or None."""
+    if isinstance(value, str):
+        return None if value.isascii() or not has_surrogate(value) else pointer
+    if isinstance(value, list):
+        items = ((f"{pointer}/{index}", item) for index, item in enumerate(value))
+    elif isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            if has_surrogate(key):
+                return pointer
+            items.append((f"{pointer}/{pointer_token(key)}", item))
+    else:
+        return None
+    for inner, item in items:
+        found = unreadable_text(item, inner)
+        if found is not None:
+            return found
+    return None
+
+
+def has_surrogate(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def read_body():
     """The request body as a JSON object, or a 400 pointing at the document."""
     body = request.get_json(silent=True, force=True)
     if body is None:
         raise InvalidDocument("The request body is not a JSON document.", pointer="")
+    bad = unreadable_text(body, "")
+    if bad is not None:
+        raise InvalidDocument("This text is not valid Unicode (a lone surrogate).", pointer=bad)
     if not isinstance(body, dict) or "data" not in body:
         raise InvalidDocument("The document must have a `data` member.", pointer="/data")
     return body

@@ -37,27 +37,40 @@ def commit(conflict):
         raise Conflict(conflict) from None
 
 
+def required_relationships(resource):
+    """The relationships every object of the type must have (`required` in its schema)."""
+    return [
+        schema_field.data_key or schema_field.name
+        for schema_field in resource.schema.fields.values()
+        if schema_field.required
+        and (schema_field.data_key or schema_field.name) in resource.relationships
+    ]
+
+
+def read_to_one_or_many(resource, name, relationship_object, pointer):
+    """The linkage of one writable relationship; null is refused where one is required."""
+    spec = resource.relationships[name]
+    linkage = read_linkage(relationship_object, spec.type, spec.many, pointer)
+    if linkage is None and name in required_relationships(resource):
+        raise Unprocessable(f"{name} is required; it cannot be null.", pointer=f"{pointer}/data")
+    return linkage
+
+
 def read_relationships(resource, data, *, creating):
     """{name: linked id(s)} from a resource object's relationships, each checked for shape."""
     linkage = {}
     for name, relationship_object in data.get("relationships", {}).items():
         pointer = f"/data/relationships/{name}"
-        spec = resource.relationships.get(name)
-        if spec is None:
+        if name not in resource.relationships:
             raise Unprocessable(f"{resource.type} have no relationship {name!r}.", pointer=pointer)
         if name not in resource.writable_relationships:
             raise Forbidden(f"{name} cannot be changed through {resource.type}.", pointer=pointer)
-        linkage[name] = read_linkage(relationship_object, spec.type, spec.many, pointer)
+        linkage[name] = read_to_one_or_many(resource, name, relationship_object, pointer)
     if creating:
-        required = [
-            schema_field.data_key or schema_field.name
-            for schema_field in resource.schema.fields.values()
-            if schema_field.required
-        ]
         missing = [
             Unprocessable(f"{name} is required.", pointer=f"/data/relationships/{name}")
-            for name in resource.writable_relationships
-            if name in required and linkage.get(name) is None
+            for name in required_relationships(resource)
+            if name not in linkage
         ]
         if missing:
             raise ErrorList(missing)
@@ -70,7 +83,8 @@ def linked_objects(relationship, linkage, pointer):
         return None
     target = relationship.target
     ids = linkage if relationship.many else [linkage]
-    parsed = [target.parse_id(i) for i in ids]
+    # An id no column can hold (a NUL character) names nothing: not worth asking the database.
+    parsed = [target.parse_id(i) for i in ids if "\x00" not in i]
     statement = target.base_query().where(target.id_column().in_([p for p in parsed if p]))
     found = {target.object_id(o): o for o in db.session.scalars(statement)}
     for index, wanted in enumerate(ids):
@@ -101,7 +115,9 @@ def written(resource, obj, params, status):
     """The document of the object as stored now, with the includes the request asked for."""
     obj = find(resource, resource.object_id(obj), params.include)
     document = single_document(resource, obj, params)
-    headers = {"Location": document["data"]["links"]["self"]} if status == 201 else {}
+    headers = {}
+    if status == 201:  # the document, like the header, is about the new resource
+        headers["Location"] = document["links"]["self"] = document["data"]["links"]["self"]
     return document_response(document, status, headers)
 
 
@@ -148,7 +164,7 @@ def change_linkage(resource, object_id, *, name, how):
     spec = resource.relationships[name]
     parse_query(request.args, spec.target, collection=spec.many, linkage=True)
     obj = find(resource, object_id)
-    ids = read_linkage(read_body(), spec.type, spec.many, "")
+    ids = read_to_one_or_many(resource, name, read_body(), "")
     linked = linked_objects(spec, ids, "")
     attribute = resource.writable_relationships[name]
     if how == "add":

@@ -81,6 +81,8 @@ class ScheduleResource(CatalogResource):
             return Schedule(health_system=g.tenant)
         if not is_uuid(object_id):
             raise Unprocessable("A schedule's id is a lowercase UUID.", pointer="/data/id")
+        # Schedule ids are unique across systems; a client can only collide with another
+        # system's by knowing its UUID, so the 409 tells it nothing it did not know.
         if db.session.get(Schedule, object_id) is not None:
             raise Conflict(f"The schedules id {object_id!r} is taken.", pointer="/data/id")
         return Schedule(id=object_id, health_system=g.tenant)

@@ -27,7 +27,7 @@ from inquick.jsonapi.errors import (
 )
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import check_parameter_names, parse_query
-from inquick.jsonapi.request_document import linked_id, read_resource_object
+from inquick.jsonapi.request_document import read_linkage, read_resource_object
 from inquick.jsonapi.resource import Resource
 from inquick.models import Schedule, VisitValidation
 from inquick.resources.base import active_schedule, dasherize
@@ -89,9 +89,13 @@ def linked_schedule(data):
         if name != "schedule":
             raise Unprocessable(f"validations have no relationship {name!r}.",
                                 pointer=f"/data/relationships/{name}")  # fmt: skip
-    schedule_id = linked_id(data, "schedule", "schedules")
+    relationship = data.get("relationships", {}).get("schedule")
+    pointer = "/data/relationships/schedule"
+    schedule_id = None
+    if relationship is not None:
+        schedule_id = read_linkage(relationship, "schedules", False, pointer)
     if schedule_id is None:
-        raise Unprocessable("schedule is required.", pointer="/data/relationships/schedule")
+        raise Unprocessable("schedule is required.", pointer=pointer)
     try:
         return active_schedule(schedule_id)
     except NotFound as missing:
@@ -103,7 +107,9 @@ def answer(row, status):
     document = single_document(
         validations, stored_rule(row), parse_query(request.args, validations, collection=False)
     )
-    headers = {"Location": document["data"]["links"]["self"]} if status == 201 else {}
+    headers = {}
+    if status == 201:  # the document, like the header, is about the new resource
+        headers["Location"] = document["links"]["self"] = document["data"]["links"]["self"]
     return document_response(document, status, headers)
 
 
@@ -126,7 +132,8 @@ def create_validation():
     last = db.session.scalar(
         select(func.max(VisitValidation.position)).where(VisitValidation.schedule_id == schedule.id)
     )
-    row = VisitValidation(schedule_id=schedule.id, position=(last or 0) + 1, options={}, **values)
+    values.setdefault("options", {})
+    row = VisitValidation(schedule_id=schedule.id, position=(last or 0) + 1, **values)
     check_rule(row)
     db.session.add(row)
     db.session.commit()

@@ -11,7 +11,7 @@ from inquick.booking.visit_rules import ATTRIBUTES, enabled_fields, rules_for
 from inquick.extensions import db
 from inquick.jsonapi.attributes import read_attributes
 from inquick.jsonapi.document import single_document
-from inquick.jsonapi.errors import Conflict, Forbidden
+from inquick.jsonapi.errors import Conflict, Forbidden, InvalidDocument
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
 from inquick.jsonapi.request_document import read_resource_object
@@ -89,7 +89,9 @@ def change_visit_settings(schedule_id):
     params = parse_query(request.args, visit_settings, collection=False)
     params.include = {"validations": {}}
     data = read_resource_object("visit-settings", allow_id=True)
-    if data.get("id") != schedule_id:
+    if "id" not in data:
+        raise InvalidDocument("An update names the resource's id.", pointer="/data/id")
+    if data["id"] != schedule_id:
         raise Conflict("The document's id must be the schedule id in the URL.", pointer="/data/id")
     if data.get("relationships"):
         raise Forbidden("Validations are changed at /validations.", pointer="/data/relationships")

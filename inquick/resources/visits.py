@@ -40,6 +40,7 @@ from inquick.jsonapi.request_document import linked_id, read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find
 from inquick.models import HealthSystem, Visit
 from inquick.models.visits import STATUSES
+from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_bookings
 from inquick.resources.base import CatalogResource, active_schedule, dasherize
 
@@ -174,6 +175,7 @@ def create_visit():
     now = datetime.now(UTC)
     claims = token_claims(now)
     g.tenant = tenant_of(claims)
+    remember_caller(g.tenant)
     spend_for_bookings(g.tenant)
     data = read_resource_object("visits")
     schedule_id = linked_id(data, "schedule", "schedules")
