@@ -19,6 +19,7 @@ from inquick.config import database_url
 from inquick.extensions import db
 from inquick.ratelimit import MemoryCounter
 from tests import factories
+from tests.conformance import Conformance
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +91,28 @@ def patient_data_stays_put(app):
     request_finished.disconnect(on_response, app)
     logger.removeHandler(watcher)
     assert leaks == [], "patient data left the visit endpoints"
+
+
+CONFORMANCE = Conformance()
+
+
+def pytest_collection_modifyitems(items):
+    """The check that every operation was seen runs after every other test."""
+    items.sort(key=lambda item: item.path.name == "test_conformance.py")
+
+
+@pytest.fixture(autouse=True)
+def responses_conform(app):
+    """Fail any test that received a response off the JSON:API schema or off the spec."""
+    problems = []
+
+    def on_response(_sender, response, **_extra):
+        problems.extend(CONFORMANCE.check(request, response))
+
+    request_finished.connect(on_response, app)
+    yield
+    request_finished.disconnect(on_response, app)
+    assert problems == [], "responses that do not conform"
 
 
 @pytest.fixture(autouse=True)

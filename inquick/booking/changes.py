@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from inquick.booking.reservations import duration_of, free_slot, lock_schedule
+from inquick.booking.schedule_rules import RULE_ATTRIBUTES
 from inquick.models import Visit
 from inquick.models.base import as_utc
 
@@ -54,6 +55,7 @@ def reschedule_visit(session, visit, start, reason, now):
     schedule = visit.schedule
     if not lock_schedule(session, schedule.id):
         raise ChangeRefused("The visit's schedule no longer takes bookings.")
+    session.refresh(schedule, RULE_ATTRIBUTES)
     duration = duration_of(visit.appointment_type, schedule)
     free_slot(session, schedule, duration, start, now, ignoring=visit.id)
     visit.starts_at = as_utc(start)
@@ -68,7 +70,8 @@ def withdraw_schedule(session, schedule, *, cancel_visits, now):
     the change. A schedule that ever had a visit stays, withdrawn, as those visits' record;
     one that never had any is deleted. The caller commits.
     """
-    lock_schedule(session, schedule.id)
+    if not lock_schedule(session, schedule.id):
+        raise ChangeRefused("The schedule was withdrawn meanwhile.")
     ahead = session.scalars(
         select(Visit).where(
             Visit.schedule_id == schedule.id, Visit.status == "scheduled", Visit.starts_at > now

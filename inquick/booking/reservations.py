@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inquick.booking.availability import slot_at
-from inquick.booking.schedule_rules import booked_intervals, rules_of
+from inquick.booking.schedule_rules import RULE_ATTRIBUTES, booked_intervals, rules_of
 from inquick.models import ConfirmationCounter, Schedule, Visit
 from inquick.models.base import as_utc
 
@@ -95,6 +95,7 @@ def reserve_slot(session, *, schedule, appointment_type, start, now, token_id=No
     """
     if not lock_schedule(session, schedule.id):
         raise SlotUnavailable("The schedule no longer takes bookings.")
+    session.refresh(schedule, RULE_ATTRIBUTES)
     if token_id is not None:
         booked = session.scalar(select(Visit).where(Visit.token_id == token_id))
         if booked is not None:

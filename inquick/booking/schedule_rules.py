@@ -13,6 +13,14 @@ from inquick.models.base import as_utc
 HOLDING = ("scheduled", "completed", "no-show")
 
 
+# What `rules_of` reads: reloaded under the booking lock, so a booking counts against the
+# rules a concurrent change of the schedule committed before it.
+RULE_ATTRIBUTES = (
+    "time_zone_name", "weekly_windows", "exceptions", "slot_interval_minutes", "capacity",
+    "minimum_notice_minutes", "booking_horizon_days",
+)  # fmt: skip
+
+
 def rules_of(schedule):
     """The engine's `Rules` for a schedule (windows and exceptions must be loaded)."""
     return Rules(

@@ -24,7 +24,7 @@ def known_time_zones():
     return frozenset(available_timezones())
 
 
-def time_zone_name(value):
+def check_time_zone(value):
     """Validate an IANA time zone name (`America/Denver`)."""
     if value not in known_time_zones():
         raise ValidationError("must be an IANA time zone name, such as America/New_York")

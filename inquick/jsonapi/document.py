@@ -136,13 +136,13 @@ def collection_document(resource, objects, params, record_count, *, identifiers_
     def page_link(n):
         return request_url(**{"page[number]": str(n), "page[size]": str(size)})
 
-    links = {
-        "self": request_url(),
-        "first": page_link(1),
-        "last": page_link(page_count),
-        "prev": page_link(min(number - 1, page_count)) if number > 1 else None,
-        "next": page_link(number + 1) if number < page_count else None,
-    }
+    links = {"self": request_url(), "first": page_link(1), "last": page_link(page_count)}
+    # A page with no neighbour leaves the link out (JSON:API allows null or absent; some
+    # validators and clients take only the latter).
+    if number > 1:
+        links["prev"] = page_link(min(number - 1, page_count))
+    if number < page_count:
+        links["next"] = page_link(number + 1)
     meta = {"record-count": record_count, "page-count": page_count}
     return document.finish(data, links, meta)
 

@@ -1,5 +1,7 @@
 """Reading a request document: one resource object of an expected type, and linkage."""
 
+import json
+
 from flask import request
 
 from inquick.jsonapi.errors import Conflict, Forbidden, InvalidDocument
@@ -42,9 +44,28 @@ def has_surrogate(text):
     return False
 
 
+def refuse_non_finite(text):
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def finite_float(text):
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number")
+    return number
+
+
+def parse_json(raw):
+    """JSON as RFC 8259 has it: no NaN or Infinity, no number that overflows to one."""
+    try:
+        return json.loads(raw, parse_constant=refuse_non_finite, parse_float=finite_float)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
+        return None
+
+
 def read_body():
     """The request body as a JSON object, or a 400 pointing at the document."""
-    body = request.get_json(silent=True, force=True)
+    body = parse_json(request.get_data())
     if body is None:
         raise InvalidDocument("The request body is not a JSON document.", pointer="")
     bad = unreadable_text(body, "")
@@ -77,6 +98,16 @@ def read_resource_object(expected_type, *, allow_id=False):
     for member in ("attributes", "relationships"):
         if not isinstance(data.get(member, {}), dict):
             raise InvalidDocument(f"`{member}` must be an object.", pointer=f"/data/{member}")
+    return data
+
+
+def read_update(expected_type, object_id):
+    """`data` of an update of the resource at `object_id`: it must name that id."""
+    data = read_resource_object(expected_type, allow_id=True)
+    if "id" not in data:
+        raise InvalidDocument("An update names the resource's id.", pointer="/data/id")
+    if data["id"] != object_id:
+        raise Conflict("The document's id must be the id in the URL.", pointer="/data/id")
     return data
 
 

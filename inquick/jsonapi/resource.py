@@ -179,12 +179,8 @@ class Resource:
         """The object(s) a relationship points at, as loaded."""
         return getattr(obj, relationship.attribute)
 
-    def new_object(self, object_id, values):
-        """A new, empty object for a create request (`object_id` is the client's, or None)."""
-        obj = self.model()
-        if object_id is not None:
-            setattr(obj, self.id_attribute, object_id)
-        return obj
+    def lock(self, obj):
+        """Serialize this write with others on the same object that need it. Default: none."""
 
     def assign(self, obj, name, value):
         """Set one attribute read from a request (`name` is the schema field's)."""

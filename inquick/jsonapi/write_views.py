@@ -1,15 +1,17 @@
 """The generic write endpoints: create, update, delete, and to-many/to-one linkage changes.
 
-A type takes part by declaring which relationships are writable and, where it needs to,
-overriding the write hooks of its `Resource` (`new_object`, `assign`, `settle`). Every
-write commits once, at the end of the request; a uniqueness or reference conflict the
-database finds at that moment (two clients racing for one id) is a 409.
+A type takes part by declaring which relationships are writable, defining `new_object`,
+and where it needs to, overriding the other write hooks of its `Resource` (`lock`,
+`assign`, `settle`). Every write commits once, at the end of the request, through
+`commit`: a uniqueness or reference conflict the database finds at that moment (two
+clients racing for one id) is a 409, and a row deleted meanwhile a 404.
 """
 
 from functools import partial
 
 from flask import request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from inquick.extensions import db
 from inquick.jsonapi.attributes import read_attributes
@@ -18,13 +20,17 @@ from inquick.jsonapi.errors import (
     Conflict,
     ErrorList,
     Forbidden,
-    InvalidDocument,
     NotFound,
     Unprocessable,
 )
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import check_parameter_names, parse_query
-from inquick.jsonapi.request_document import read_body, read_linkage, read_resource_object
+from inquick.jsonapi.request_document import (
+    read_body,
+    read_linkage,
+    read_resource_object,
+    read_update,
+)
 from inquick.jsonapi.views import find, show_related
 
 
@@ -35,6 +41,17 @@ def commit(conflict):
     except IntegrityError:
         db.session.rollback()
         raise Conflict(conflict) from None
+    except StaleDataError:  # a concurrent request deleted the row being changed
+        db.session.rollback()
+        raise NotFound("The resource was deleted while this request changed it.") from None
+
+
+def document_answer(document, status):
+    """A written resource's document; a 201 names the new resource's URL in `Location` too."""
+    headers = {}
+    if status == 201:  # the document, like the header, is about the new resource
+        headers["Location"] = document["links"]["self"] = document["data"]["links"]["self"]
+    return document_response(document, status, headers)
 
 
 def required_relationships(resource):
@@ -111,14 +128,10 @@ def apply_changes(resource, obj, values, linkage):
         raise ErrorList(problems)
 
 
-def written(resource, obj, params, status):
-    """The document of the object as stored now, with the includes the request asked for."""
+def stored_resource_answer(resource, obj, params, status):
+    """The object as stored now, with the includes the request asked for."""
     obj = find(resource, resource.object_id(obj), params.include)
-    document = single_document(resource, obj, params)
-    headers = {}
-    if status == 201:  # the document, like the header, is about the new resource
-        headers["Location"] = document["links"]["self"] = document["data"]["links"]["self"]
-    return document_response(document, status, headers)
+    return document_answer(single_document(resource, obj, params), status)
 
 
 def create_resource(resource):
@@ -130,24 +143,21 @@ def create_resource(resource):
     obj = resource.new_object(data.get("id"), values)
     apply_changes(resource, obj, values, linkage)
     db.session.add(obj)  # only once complete: a refused request leaves nothing pending
-    commit(f"A {resource.type} resource with this id exists already.")
-    return written(resource, obj, params, 201)
+    commit(f"Another {resource.type} resource took this id at the same moment; retry.")
+    return stored_resource_answer(resource, obj, params, 201)
 
 
 def update_resource(resource, object_id):
     """PATCH /TYPE/{id}: change the attributes and relationships sent, nothing else."""
     params = parse_query(request.args, resource, collection=False)
-    data = read_resource_object(resource.type, allow_id=True)
-    if "id" not in data:
-        raise InvalidDocument("An update names the resource's id.", pointer="/data/id")
-    if data["id"] != object_id:
-        raise Conflict("The document's id must be the id in the URL.", pointer="/data/id")
+    data = read_update(resource.type, object_id)
     obj = find(resource, object_id)
+    resource.lock(obj)
     values = read_attributes(resource, data.get("attributes", {}), creating=False)
     linkage = read_relationships(resource, data, creating=False)
     apply_changes(resource, obj, values, linkage)
     commit(f"The change conflicts with another {resource.type} resource.")
-    return written(resource, obj, params, 200)
+    return stored_resource_answer(resource, obj, params, 200)
 
 
 def delete_resource(resource, object_id):
@@ -164,6 +174,7 @@ def change_linkage(resource, object_id, *, name, how):
     spec = resource.relationships[name]
     parse_query(request.args, spec.target, collection=spec.many, linkage=True)
     obj = find(resource, object_id)
+    resource.lock(obj)
     ids = read_to_one_or_many(resource, name, read_body(), "")
     linked = linked_objects(spec, ids, "")
     attribute = resource.writable_relationships[name]

@@ -3,7 +3,7 @@
 from marshmallow import validate
 from marshmallow_jsonapi import Schema, fields
 
-from inquick.catalog.opening_hours import time_zone_name
+from inquick.catalog.opening_hours import check_time_zone
 from inquick.models import Location
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
 
@@ -19,7 +19,7 @@ class LocationSchema(Schema):
     phone = fields.Str(allow_none=True)
     latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
-    time_zone_name = fields.Str(required=True, validate=time_zone_name)
+    time_zone_name = fields.Str(required=True, validate=check_time_zone)
     schedules = fields.Relationship(type_="schedules", many=True)
     # The location's own accepted plans (empty: its region's or the health system's apply).
     insurance_plans = fields.Relationship(type_="insurance-plans", many=True)

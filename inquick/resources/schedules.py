@@ -10,21 +10,29 @@ from sqlalchemy.orm import selectinload
 
 from inquick.auth.keys import require_scope
 from inquick.booking.audit import record_access
-from inquick.booking.changes import VisitsAhead, withdraw_schedule
+from inquick.booking.changes import ChangeRefused, VisitsAhead, withdraw_schedule
+from inquick.booking.reservations import lock_schedule
 from inquick.catalog.opening_hours import (
+    check_time_zone,
     dated_exceptions,
     read_exceptions,
     read_weekly_hours,
-    time_zone_name,
     weekly_hours,
 )
 from inquick.catalog.schedules import held_by_provider_type
 from inquick.extensions import db
-from inquick.jsonapi.errors import Conflict, Forbidden, InvalidQueryParameter, Unprocessable
+from inquick.jsonapi.errors import (
+    Conflict,
+    Forbidden,
+    InvalidQueryParameter,
+    NotFound,
+    Unprocessable,
+)
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import check_parameter_names
 from inquick.jsonapi.resource import Filter
 from inquick.jsonapi.views import find
+from inquick.jsonapi.write_views import commit
 from inquick.models import Schedule
 from inquick.models.coverage import plans_accepted_by
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
@@ -38,7 +46,7 @@ class ScheduleSchema(Schema):
     schedule_type = fields.Str(validate=not_blank)
     sort_order = fields.Int()
     # A new schedule takes its location's time zone unless it names its own.
-    time_zone_name = fields.Str(validate=time_zone_name)
+    time_zone_name = fields.Str(validate=check_time_zone)
     # The reference calls this attribute `service`; JSON:API forbids an attribute and a
     # relationship of one name, and `service` is the relationship (see the README).
     service_name = fields.Str(dump_only=True)
@@ -86,6 +94,10 @@ class ScheduleResource(CatalogResource):
         if db.session.get(Schedule, object_id) is not None:
             raise Conflict(f"The schedules id {object_id!r} is taken.", pointer="/data/id")
         return Schedule(id=object_id, health_system=g.tenant)
+
+    def lock(self, schedule):
+        """A change of a schedule queues with its bookings, which re-read its rules after."""
+        lock_schedule(db.session, schedule.id)
 
     def settle(self, schedule):
         if schedule.time_zone_name is None:
@@ -150,11 +162,13 @@ def delete_schedule(object_id):
         cancelled = withdraw_schedule(db.session, schedule, cancel_visits=cancel_visits, now=now)
     except VisitsAhead as blocked:
         raise Conflict(str(blocked)) from None
+    except ChangeRefused:  # withdrawn by a request that held the lock before this one
+        raise NotFound(f"There is no schedules with id {object_id!r}.") from None
     record_access(
         db.session, tenant=g.tenant, visits=cancelled, action="cancel",
         fields=["reason", "status"], key=g.api_key,
     )  # fmt: skip
-    db.session.commit()
+    commit("The schedule changed while this request withdrew it; retry.")
     return document_response(
         {"jsonapi": {"version": "1.1"}, "meta": {"cancelled-visits": len(cancelled)}}
     )

@@ -12,23 +12,26 @@ from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import func, select
 
 from inquick.auth.keys import require_scope
-from inquick.booking.stored_rules import KINDS, rule_problems
+from inquick.booking.stored_rules import rule_problems
 from inquick.booking.visit_rules import stored_rule
 from inquick.extensions import db
 from inquick.jsonapi.attributes import read_attributes
 from inquick.jsonapi.document import single_document
 from inquick.jsonapi.errors import (
-    Conflict,
     ErrorList,
     Forbidden,
-    InvalidDocument,
     NotFound,
     Unprocessable,
 )
-from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import check_parameter_names, parse_query
-from inquick.jsonapi.request_document import read_linkage, read_resource_object
+from inquick.jsonapi.request_document import (
+    pointer_token,
+    read_linkage,
+    read_resource_object,
+    read_update,
+)
 from inquick.jsonapi.resource import Resource
+from inquick.jsonapi.write_views import commit, document_answer
 from inquick.models import Schedule, VisitValidation
 from inquick.resources.base import active_schedule, dasherize
 
@@ -37,7 +40,7 @@ blueprint = Blueprint("validations", __name__)
 
 class ValidationSchema(Schema):
     id = fields.Str()
-    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    kind = fields.Str(required=True)  # checked with the whole rule (stored_rules)
     attributes = fields.List(fields.Str(), required=True)
     options = fields.Dict()
     # Built-in rules may hold only under a condition; a schedule's own rules always hold.
@@ -76,11 +79,15 @@ def check_rule(row):
     problems = rule_problems(row.kind, row.attributes, row.options)
     if problems:
         raise ErrorList(
-            Unprocessable(
-                f"{member.split('/')[-1]} {message}.", pointer=f"/data/attributes/{member}"
-            )
+            Unprocessable(f"{member.split('/')[-1]} {message}.", pointer=attribute_pointer(member))
             for member, message in problems.items()
         )
+
+
+def attribute_pointer(member):
+    """`options/a/b` (an option named `a/b`) -> `/data/attributes/options/a~1b`."""
+    head, _, option = member.partition("/")
+    return f"/data/attributes/{head}" + (f"/{pointer_token(option)}" if option else "")
 
 
 def linked_schedule(data):
@@ -96,21 +103,18 @@ def linked_schedule(data):
         schedule_id = read_linkage(relationship, "schedules", False, pointer)
     if schedule_id is None:
         raise Unprocessable("schedule is required.", pointer=pointer)
+    if "\x00" in schedule_id:  # no schedule has such an id; not worth asking the database
+        raise NotFound(f"No schedule {schedule_id!r}.", pointer=f"{pointer}/data")
     try:
         return active_schedule(schedule_id)
     except NotFound as missing:
-        missing.source = {"pointer": "/data/relationships/schedule/data"}
+        missing.source = {"pointer": f"{pointer}/data"}
         raise
 
 
-def answer(row, status):
-    document = single_document(
-        validations, stored_rule(row), parse_query(request.args, validations, collection=False)
-    )
-    headers = {}
-    if status == 201:  # the document, like the header, is about the new resource
-        headers["Location"] = document["links"]["self"] = document["data"]["links"]["self"]
-    return document_response(document, status, headers)
+def validation_answer(row, status):
+    params = parse_query(request.args, validations, collection=False)
+    return document_answer(single_document(validations, stored_rule(row), params), status)
 
 
 @blueprint.get("/validations/<validation_id>")
@@ -118,7 +122,7 @@ def answer(row, status):
 def show_validation(validation_id):
     """GET /validations/{id}: one of a schedule's own rules."""
     parse_query(request.args, validations, collection=False)
-    return answer(stored_validation(validation_id), 200)
+    return validation_answer(stored_validation(validation_id), 200)
 
 
 @blueprint.post("/validations")
@@ -136,8 +140,8 @@ def create_validation():
     row = VisitValidation(schedule_id=schedule.id, position=(last or 0) + 1, **values)
     check_rule(row)
     db.session.add(row)
-    db.session.commit()
-    return answer(row, 201)
+    commit("The schedule's rules changed meanwhile; retry.")
+    return validation_answer(row, 201)
 
 
 @blueprint.patch("/validations/<validation_id>")
@@ -145,11 +149,7 @@ def create_validation():
 def change_validation(validation_id):
     """PATCH /validations/{id}: change the attributes sent; the whole rule is checked again."""
     parse_query(request.args, validations, collection=False)
-    data = read_resource_object("validations", allow_id=True)
-    if "id" not in data:
-        raise InvalidDocument("An update names the resource's id.", pointer="/data/id")
-    if data["id"] != validation_id:
-        raise Conflict("The document's id must be the id in the URL.", pointer="/data/id")
+    data = read_update("validations", validation_id)
     row = stored_validation(validation_id)
     if data.get("relationships"):
         raise Forbidden("A validation stays with its schedule.", pointer="/data/relationships")
@@ -158,8 +158,8 @@ def change_validation(validation_id):
     ).items():
         setattr(row, name, value)
     check_rule(row)
-    db.session.commit()
-    return answer(row, 200)
+    commit("The rule changed meanwhile; retry.")
+    return validation_answer(row, 200)
 
 
 @blueprint.delete("/validations/<validation_id>")
@@ -168,5 +168,5 @@ def delete_validation(validation_id):
     """DELETE /validations/{id}: the rule no longer applies to new bookings."""
     check_parameter_names(request.args, allowed_families=())
     db.session.delete(stored_validation(validation_id))
-    db.session.commit()
+    commit("The rule changed meanwhile; retry.")
     return "", 204

@@ -8,14 +8,14 @@ from marshmallow_jsonapi import Schema, fields
 
 from inquick.auth.keys import require_scope
 from inquick.booking.visit_rules import ATTRIBUTES, enabled_fields, rules_for
-from inquick.extensions import db
 from inquick.jsonapi.attributes import read_attributes
 from inquick.jsonapi.document import single_document
-from inquick.jsonapi.errors import Conflict, Forbidden, InvalidDocument
+from inquick.jsonapi.errors import Forbidden
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
-from inquick.jsonapi.request_document import read_resource_object
+from inquick.jsonapi.request_document import read_update
 from inquick.jsonapi.resource import Resource
+from inquick.jsonapi.write_views import commit
 from inquick.models import VisitSettings
 from inquick.resources.base import URL, active_schedule, dasherize, not_blank
 from inquick.resources.validations import validations  # noqa: F401 (the included type)
@@ -88,11 +88,7 @@ def change_visit_settings(schedule_id):
     """
     params = parse_query(request.args, visit_settings, collection=False)
     params.include = {"validations": {}}
-    data = read_resource_object("visit-settings", allow_id=True)
-    if "id" not in data:
-        raise InvalidDocument("An update names the resource's id.", pointer="/data/id")
-    if data["id"] != schedule_id:
-        raise Conflict("The document's id must be the schedule id in the URL.", pointer="/data/id")
+    data = read_update("visit-settings", schedule_id)
     if data.get("relationships"):
         raise Forbidden("Validations are changed at /validations.", pointer="/data/relationships")
     schedule = active_schedule(schedule_id)
@@ -101,5 +97,5 @@ def change_visit_settings(schedule_id):
         schedule.visit_settings = VisitSettings(emergency_keywords=[])
     for name, value in values.items():
         setattr(schedule.visit_settings, name, value)
-    db.session.commit()
+    commit("The settings were changed at the same moment; retry.")
     return document_response(single_document(visit_settings, settings_of(schedule), params))

@@ -1489,3 +1489,45 @@ def test_health_systems_are_neither_created_nor_deleted(writer, session, tenant)
     assert_refused(writer.delete("/health-systems/tenant-a"), 403, error(403, detail))
     assert columns(session, tenant) == before
     assert row_count(session, HEALTH_SYSTEMS) == count
+
+
+ALIASES = {
+    "appointment_types": ("appointment-types", {"name": "Walk-in"}),
+    "insurance_plans": ("insurance-plans", {"company": "Acme", "name": "Gold"}),
+    "medical_groups": ("medical-groups", {"name": "Harbor Group"}),
+}
+
+
+@pytest.mark.parametrize("alias", sorted(ALIASES))
+def test_the_underscored_alias_takes_every_write(writer, session, tenant, alias):
+    """The reference's underscored paths write like the dasherized ones, links dasherized."""
+    type_, attributes = ALIASES[alias]
+    created = writer.post(f"/{alias}", {"data": {"type": type_, "attributes": attributes}})
+    assert created.status_code == 201, created.json
+    object_id = created.json["data"]["id"]
+    assert created.headers["Location"].endswith(f"/{type_}/{object_id}")
+    change = {"data": {"type": type_, "id": object_id, "attributes": {"name": "Renamed"}}}
+    changed = writer.patch(f"/{alias}/{object_id}", change)
+    assert (changed.status_code, changed.json["data"]["attributes"]["name"]) == (200, "Renamed")
+    if alias == "appointment_types":
+        factories.ServiceFactory(health_system=tenant, slug="alias-care")
+        linkage = {"data": [{"type": "services", "id": "alias-care"}]}
+        url = f"/{alias}/{object_id}/relationships/services"
+        for method, expected in (
+            ("PATCH", ["alias-care"]),
+            ("DELETE", []),
+            ("POST", ["alias-care"]),
+        ):
+            answer = writer.send(method, url, linkage)
+            assert [i["id"] for i in answer.json["data"]] == expected, method
+    assert writer.delete(f"/{alias}/{object_id}").status_code == 204
+    assert writer.get(f"/{type_}/{object_id}").status_code == 404
+
+
+def test_the_health_system_alias_takes_a_patch(writer, tenant):
+    change = {
+        "data": {"type": "health-systems", "id": tenant.slug, "attributes": {"gtag-id": "G-1"}}
+    }
+    changed = writer.patch(f"/health_systems/{tenant.slug}", change)
+    assert (changed.status_code, changed.json["data"]["attributes"]["gtag-id"]) == (200, "G-1")
+    assert writer.get("/health-systems/tenant-a").json["data"]["attributes"]["gtag-id"] == "G-1"
