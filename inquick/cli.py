@@ -125,6 +125,10 @@ def serve(host, port, workers):
         str(workers),
         # gunicorn's control socket lives at one path per user: two servers would share it.
         "--no-control-socket",
+        # gunicorn's longest request line, so that the app answers long URLs with its own
+        # JSON:API 414 (inquick.jsonapi.hygiene) before gunicorn's HTML one.
+        "--limit-request-line",
+        "8190",
         # No gunicorn access log: the app logs each request as JSON, without query strings.
         "inquick:create_app()",
     ]

@@ -39,3 +39,9 @@ def test_unknown_paths_are_json_api_404s(client, tenant, path):
     assert response.status_code == 404
     assert response.mimetype == "application/vnd.api+json"
     assert response.json["errors"][0]["code"] == "not-found"
+
+
+def test_a_url_past_any_use_is_a_json_api_414(api):
+    response = api.get("/locations", {"filter[id]": "x" * 9000})
+    assert response.status_code == 414
+    assert response.json["errors"][0]["code"] == "uri-too-long"

@@ -110,6 +110,10 @@ class Conflict(JsonApiError):
     code = "conflict"
 
 
+class UriTooLong(JsonApiError):
+    code = "uri-too-long"
+
+
 class UnsupportedMediaType(JsonApiError):
     code = "unsupported-media-type"
 

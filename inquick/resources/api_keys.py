@@ -14,9 +14,17 @@ from inquick.jsonapi.query import QueryParams
 from inquick.jsonapi.request_document import read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find
 from inquick.models import ApiKey
+from inquick.models.base import as_utc
 from inquick.resources.base import CatalogResource, dasherize
 
 blueprint = Blueprint("api-keys", __name__)
+
+
+def moment(value):
+    """RFC 3339 with its offset, also for the naive UTC times SQLite hands back."""
+    return as_utc(value).isoformat() if value is not None else None
+
+
 WRITABLE = {"scopes", "label", "rate-limit"}
 
 
@@ -27,9 +35,9 @@ class ApiKeySchema(Schema):
     scopes = fields.Function(lambda key: sorted(key.scope_set, key=SCOPES.index))
     label = fields.Str(allow_none=True)
     rate_limit = fields.Int(allow_none=True)
-    created_at = fields.DateTime()
-    last_used_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = fields.Function(lambda key: moment(key.created_at))
+    last_used_at = fields.Function(lambda key: moment(key.last_used_at))
+    revoked_at = fields.Function(lambda key: moment(key.revoked_at))
 
     class Meta:
         type_ = "api-keys"
