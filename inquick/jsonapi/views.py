@@ -1,5 +1,7 @@
 """The generic read endpoints every type gets: list, show, related and relationship."""
 
+from functools import partial
+
 from flask import request
 from sqlalchemy import func, select
 from sqlalchemy.orm import with_parent
@@ -135,37 +137,30 @@ def related_single(resource, parent, relationship, identifiers_only):
     return single_document(target, obj, params)
 
 
-def add_resource_routes(blueprint, resource, *, decorators=(), aliases=()):
-    """Register the read endpoints of `resource` on `blueprint` (and its path aliases)."""
-
-    def wrap(view):
+def register_routes(blueprint, resource, routes, *, decorators, aliases):
+    """Add (path suffix, endpoint, method, view) routes under the type's path and its
+    aliases, each view wrapped in `decorators` (outermost first) once."""
+    wrapped = []
+    for suffix, endpoint, method, view in routes:
         for decorator in reversed(decorators):
             view = decorator(view)
-        return view
+        wrapped.append((suffix, endpoint, method, view))
+    for path in (resource.type, *aliases):
+        for suffix, endpoint, method, view in wrapped:
+            blueprint.add_url_rule(f"/{path}{suffix}", endpoint, view, methods=[method])
 
+
+def add_resource_routes(blueprint, resource, *, decorators=(), aliases=()):
+    """Register the read endpoints of `resource` on `blueprint` (and its path aliases)."""
     routes = [
-        ("", "list", wrap(lambda: list_resources(resource))),
-        ("/<object_id>", "show", wrap(lambda object_id: show_resource(resource, object_id))),
+        ("", "list", "GET", lambda: list_resources(resource)),
+        ("/<object_id>", "show", "GET", lambda object_id: show_resource(resource, object_id)),
     ]
     for name in resource.relationships:
+        related = partial(show_related, resource, name=name)
+        linkage = partial(show_related, resource, name=name, identifiers_only=True)
+        routes.append((f"/<object_id>/{name}", f"related_{name}", "GET", related))
         routes.append(
-            (
-                f"/<object_id>/{name}",
-                f"related_{name}",
-                wrap(lambda object_id, name=name: show_related(resource, object_id, name)),
-            )
+            (f"/<object_id>/relationships/{name}", f"relationship_{name}", "GET", linkage)
         )
-        routes.append(
-            (
-                f"/<object_id>/relationships/{name}",
-                f"relationship_{name}",
-                wrap(
-                    lambda object_id, name=name: show_related(
-                        resource, object_id, name, identifiers_only=True
-                    )
-                ),
-            )
-        )
-    for path in (resource.type, *aliases):
-        for suffix, endpoint, view in routes:
-            blueprint.add_url_rule(f"/{path}{suffix}", endpoint, view, methods=["GET"])
+    register_routes(blueprint, resource, routes, decorators=decorators, aliases=aliases)

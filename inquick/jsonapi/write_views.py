@@ -31,7 +31,7 @@ from inquick.jsonapi.request_document import (
     read_resource_object,
     read_update,
 )
-from inquick.jsonapi.views import find, show_related
+from inquick.jsonapi.views import find, register_routes, show_related
 
 
 def commit(conflict):
@@ -204,12 +204,6 @@ def refuse(detail):
 def add_write_routes(blueprint, resource, *, decorators=(), aliases=(), methods=None):
     """Register the write endpoints of `resource` (all of them unless `methods` narrows)."""
     methods = methods or {"POST", "PATCH", "DELETE"}
-
-    def wrap(view):
-        for decorator in reversed(decorators):
-            view = decorator(view)
-        return view
-
     routes = []
     if "POST" in methods:
         routes.append(("", "create", "POST", lambda: create_resource(resource)))
@@ -226,7 +220,4 @@ def add_write_routes(blueprint, resource, *, decorators=(), aliases=(), methods=
         for method, how in hows.items():
             view = partial(change_linkage, resource, name=name, how=how)
             routes.append((f"/<object_id>/relationships/{name}", f"{how}_{name}", method, view))
-    routes = [(suffix, endpoint, method, wrap(view)) for suffix, endpoint, method, view in routes]
-    for path in (resource.type, *aliases):
-        for suffix, endpoint, method, view in routes:
-            blueprint.add_url_rule(f"/{path}{suffix}", endpoint, view, methods=[method])
+    register_routes(blueprint, resource, routes, decorators=decorators, aliases=aliases)

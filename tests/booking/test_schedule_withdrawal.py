@@ -7,7 +7,6 @@ Once withdrawn, the schedule takes no booking, not even with a token issued befo
 """
 
 import json
-import os
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +34,6 @@ from tests.booking.conftest import post_visit, tomorrow_at, visit_body
 from tests.booking.test_booking_race import available_times, visit_document, visit_token
 from tests.conftest import Api, make_key
 from tests.live_server import API, HTTP_TIMEOUT, JSONAPI, call, serve
-
-ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
 
 
 def withdraw(api, schedule_id, **query):
@@ -361,8 +358,6 @@ def visits_of(url, schedule_id):
         engine.dispose()
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="a race of server processes: PostgreSQL only")
 def test_no_booking_slips_past_a_withdrawal(tmp_path):
     """Bookings and a withdrawal cancelling visits, sent at once: none is left scheduled."""
     with serve(tmp_path, workers=4) as server:
