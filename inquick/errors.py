@@ -2,13 +2,15 @@
 
 import logging
 
+from flask import current_app
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from inquick.jsonapi.errors import (
     ErrorList,
     InternalError,
     JsonApiError,
+    PayloadTooLarge,
     Unavailable,
 )
 from inquick.jsonapi.media import error_response
@@ -32,6 +34,7 @@ def init_app(app):
     app.register_error_handler(JsonApiError, handle_jsonapi_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(ErrorList, handle_error_list)
+    app.register_error_handler(RequestEntityTooLarge, handle_body_too_large)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -54,6 +57,14 @@ def handle_http_exception(exception):
     if exception.code == 405 and getattr(exception, "valid_methods", None):
         headers["Allow"] = ", ".join(sorted(exception.valid_methods))
     return error_response([error], error.status, headers)
+
+
+def handle_body_too_large(_exception):
+    """The body is refused whole and unread: the error points at the whole document ("")."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    over = f"over {limit} bytes" if limit else "too large"
+    error = PayloadTooLarge(f"The request body is {over}.", pointer="")
+    return error_response([error], error.status)
 
 
 def handle_database_unavailable(exception):

@@ -4,7 +4,9 @@ Every response the suite receives is checked against the JSON:API schema and aga
 operation's response schema in spec/openapi.yaml (conftest's `responses_conform`). This
 test runs last (conftest orders it) and fails for an operation no test saw answer with
 success: its success response would be unchecked. (Operations that only ever refuse, such
-as `POST /health-systems`, document no success and are left out.)
+as `POST /health-systems`, document no success and are left out.) The second test fails
+for a status an operation documents that no test saw it answer: either a test provokes it
+or the spec stops promising it.
 """
 
 import pytest
@@ -27,3 +29,11 @@ def test_every_operation_of_the_spec_was_checked(request):
     missing = sorted(CONFORMANCE.operations() - CONFORMANCE.seen)
     assert missing == [], f"operations no test saw succeed: {missing}"
     assert len(CONFORMANCE.seen) > 100
+
+
+def test_every_documented_status_was_answered(request):
+    if not whole_suite(request.config):
+        return
+    missing = sorted(CONFORMANCE.documented_statuses() - CONFORMANCE.answered)
+    listed = "\n".join(f"{method.upper()} {path} {status}" for path, method, status in missing)
+    assert missing == [], f"documented statuses no test saw answered:\n{listed}"

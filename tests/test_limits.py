@@ -53,6 +53,16 @@ def test_failed_attempts_are_limited_by_address(app, client, tenant, monkeypatch
     assert statuses == [401] * 5 + [429]
 
 
+def test_guessed_visit_tokens_are_limited_by_address(app, client, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT", 3)
+    guesses = [{"Authorization": "Bearer not.a.token"}, {}, {"Authorization": "Bearer x"}, {}]
+    statuses = [
+        client.post("/api/v3/tenant-a.example.org/visits", headers=headers).status_code
+        for headers in guesses
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
 @pytest.fixture
 def shared_redis():
     """A Redis database for this test, emptied of rate counters first and after."""

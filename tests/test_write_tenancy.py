@@ -13,23 +13,19 @@ import pytest
 from sqlalchemy import select
 
 from inquick.auth.keys import SCOPES
-from inquick.extensions import db
 from inquick.jsonapi.resource import REGISTRY
 from inquick.models import InsurancePlan, Location
-from tests import test_tenancy
+from tests import snapshots, test_tenancy
 from tests.conftest import Api, make_key
+from tests.snapshots import JSONAPI, changed_tables, send, snapshot
 from tests.test_tenancy import HOST_A, HOST_B, Catalog, Route, describe, own_ids, populate
 
 # The read walk's fixtures: A and B with full catalogs, A's sandbox, no rate limit (autouse).
 tenants, sandbox = test_tenancy.tenants, test_tenancy.sandbox
 no_rate_limit = test_tenancy.no_rate_limit
+frozen = snapshots.frozen
 
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
-JSONAPI = "application/vnd.api+json"
-# A refused request may write exactly one thing: authenticating a key records when it was
-# last used (inquick.auth.tenancy.record_use). Every other column of every table is compared.
-# (Rate-limit counters live outside the database; audit entries are compared like the rest.)
-IGNORED_COLUMNS = {("api_keys", "last_used_at")}
 # What a PATCH of each type changes; any type not named here has a `name`.
 CHANGES = {
     "visits": {"status": "cancelled", "reason": "changed"},
@@ -157,52 +153,7 @@ def document(write, object_id, theirs):
     return {"data": {"type": route.type, "id": object_id, "attributes": attributes}}
 
 
-# --- requests and the database ----------------------------------------------------------------
-
-
-def send(client, secret, method, url, body):
-    """One request with the key; then what the app's teardown does to uncommitted work.
-
-    The tests' app context spans every request, so Flask-SQLAlchemy's per-request session
-    cleanup never runs: rolling back here keeps a refused request's unsaved changes from
-    reaching the next request's commit, exactly as a request of its own would.
-    """
-    kwargs = {"json": body, "content_type": JSONAPI} if body is not None else {}
-    response = client.open(url, method=method, headers={"Authorization": secret}, **kwargs)
-    db.session.rollback()
-    return response
-
-
-def snapshot(session):
-    """Every row of every table (bar IGNORED_COLUMNS), each table's rows in a stable order."""
-    tables = {}
-    for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if (table.name, c.name) not in IGNORED_COLUMNS]
-        rows = session.execute(select(*columns)).all()
-        tables[table.name] = sorted((tuple(row) for row in rows), key=repr)
-    return tables
-
-
-def changed_tables(before, after):
-    """{table: (rows gone, rows new)} for each table whose rows differ."""
-    changes = {}
-    for name, rows in before.items():
-        gone = [r for r in rows if r not in after[name]]
-        new = [r for r in after[name] if r not in rows]
-        if gone or new:
-            changes[name] = (gone, new)
-    return changes
-
-
-@pytest.fixture
-def frozen(session):
-    """A function: commits the test's rows (so a rollback keeps them) and snapshots them."""
-
-    def freeze():
-        session.commit()  # a savepoint of the test's transaction, still rolled back after
-        return snapshot(session)
-
-    return freeze
+# --- answers ----------------------------------------------------------------------------------
 
 
 def refused(response, status, hidden):

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.orm.properties import ColumnProperty
 
 from inquick.jsonapi.errors import ErrorList, Unprocessable
+from inquick.jsonapi.request_document import members
 
 # The JSON types a field of each kind takes (checked before marshmallow sees the value).
 JSON_TYPES = (
@@ -85,8 +86,8 @@ def read_attributes(resource, attributes, *, creating):
     that believes it set a value must learn that it did not.
     """
     errors, values = [], {}
-    for name, value in attributes.items():
-        pointer = f"/data/attributes/{name}"
+    for name in members(attributes):
+        value, pointer = attributes[name], f"/data/attributes/{name}"
         schema_field = resource.attributes.get(name)
         if schema_field is None:
             errors.append(Unprocessable(f"{resource.type} have no attribute {name!r}.",

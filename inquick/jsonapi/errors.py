@@ -110,6 +110,10 @@ class Conflict(JsonApiError):
     code = "conflict"
 
 
+class PayloadTooLarge(JsonApiError):
+    code = "payload-too-large"
+
+
 class UriTooLong(JsonApiError):
     code = "uri-too-long"
 

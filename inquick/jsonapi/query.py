@@ -226,6 +226,7 @@ def parse_query(args, resource, *, collection, linkage=False):
     if collection:
         params.sort = parse_sort(args.get("sort"), resource)
         params.filters = parse_filters(args, resource)
+        resource.check_filters(params.filters)
         page = parser.parse(page_args, location="query")
         params.page_number, params.page_size = page["number"], page["size"]
     return params

@@ -6,8 +6,20 @@ from flask import request
 
 from inquick.jsonapi.errors import Conflict, Forbidden, InvalidDocument
 
-# The members JSON:API allows in a resource object sent by a client.
+# The members JSON:API allows in a request document, a resource object and a resource
+# identifier object. Those the server has no use for (`jsonapi`, `lid`, `meta`, `links`) are
+# ignored; any other member is refused, so that a client never believes it sent something
+# that was silently dropped.
+DOCUMENT_MEMBERS = {"data", "jsonapi", "meta", "links"}
 RESOURCE_MEMBERS = {"type", "id", "lid", "attributes", "relationships", "meta", "links"}
+IDENTIFIER_MEMBERS = {"type", "id", "lid", "meta"}
+NOT_JSON = object()
+
+
+def members(obj):
+    """The member names of a JSON:API object but its @-members, which JSON:API 1.1 tells
+    processors to ignore completely (they carry a client's own annotations)."""
+    return {name for name in obj if not name.startswith("@")}
 
 
 def pointer_token(name):
@@ -56,23 +68,36 @@ def finite_float(text):
 
 
 def parse_json(raw):
-    """JSON as RFC 8259 has it: no NaN or Infinity, no number that overflows to one."""
+    """JSON as RFC 8259 has it: no NaN or Infinity, no number that overflows to one.
+
+    NOT_JSON when it is not JSON (`null` is JSON: None).
+    """
     try:
         return json.loads(raw, parse_constant=refuse_non_finite, parse_float=finite_float)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
-        return None
+        return NOT_JSON
 
 
 def read_body():
-    """The request body as a JSON object, or a 400 pointing at the document."""
+    """The request body: a JSON object with `data`, or a 400 pointing at what is wrong.
+
+    A body that is not an object has no member to point at: the pointer is "", the whole
+    document.
+    """
     body = parse_json(request.get_data())
-    if body is None:
+    if body is NOT_JSON:
         raise InvalidDocument("The request body is not a JSON document.", pointer="")
     bad = unreadable_text(body, "")
     if bad is not None:
         raise InvalidDocument("This text is not valid Unicode (a lone surrogate).", pointer=bad)
-    if not isinstance(body, dict) or "data" not in body:
+    if not isinstance(body, dict):
+        raise InvalidDocument("The document must be a JSON object.", pointer="")
+    if "data" not in body:
         raise InvalidDocument("The document must have a `data` member.", pointer="/data")
+    for member in members(body) - DOCUMENT_MEMBERS:
+        raise InvalidDocument(
+            f"A document has no member {member!r}.", pointer=f"/{pointer_token(member)}"
+        )
     return body
 
 
@@ -91,9 +116,9 @@ def read_resource_object(expected_type, *, allow_id=False):
         raise Forbidden("Client-generated ids are not supported here.", pointer="/data/id")
     if "id" in data and not isinstance(data["id"], str):
         raise InvalidDocument("A resource's id is a string.", pointer="/data/id")
-    for member in data.keys() - RESOURCE_MEMBERS:
+    for member in members(data) - RESOURCE_MEMBERS:
         raise InvalidDocument(
-            f"A resource object has no member {member!r}.", pointer=f"/data/{member}"
+            f"A resource object has no member {member!r}.", pointer=f"/data/{pointer_token(member)}"
         )
     for member in ("attributes", "relationships"):
         if not isinstance(data.get(member, {}), dict):
@@ -112,10 +137,20 @@ def read_update(expected_type, object_id):
 
 
 def identifier(item, expected_type, pointer):
-    """The id of a resource identifier object of `expected_type`; 400 or 409 otherwise."""
-    if not (isinstance(item, dict) and isinstance(item.get("type"), str)
-            and isinstance(item.get("id"), str)):  # fmt: skip
-        raise InvalidDocument("A resource identifier needs a string type and id.", pointer=pointer)
+    """The id of a resource identifier object of `expected_type`; 400 or 409 otherwise, each
+    pointing at the member at fault."""
+    if not isinstance(item, dict):
+        raise InvalidDocument("A resource identifier is an object.", pointer=pointer)
+    for member in ("type", "id"):
+        if not isinstance(item.get(member), str):
+            raise InvalidDocument(
+                f"A resource identifier needs a string {member}.", pointer=f"{pointer}/{member}"
+            )
+    for member in members(item) - IDENTIFIER_MEMBERS:
+        raise InvalidDocument(
+            f"A resource identifier has no member {member!r}.",
+            pointer=f"{pointer}/{pointer_token(member)}",
+        )
     if item["type"] != expected_type:
         raise Conflict(f"This must identify a {expected_type} resource.", pointer=f"{pointer}/type")
     return item["id"]

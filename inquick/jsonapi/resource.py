@@ -111,7 +111,9 @@ class Resource:
         ids = [part.strip() for part in value.split(",") if part.strip()]
         if not ids:
             raise InvalidFilter("The id filter needs at least one id.")
-        return self.id_column().in_(ids)
+        # Compared as the column holds ids: an id it cannot hold (text, for an integer id)
+        # matches nothing, where PostgreSQL would refuse to compare the two types at all.
+        return self.id_column().in_([i for i in map(self.parse_id, ids) if i is not None])
 
     def apply_filters(self, statement, filters):
         """Narrow (and maybe order) `statement` by {key: (value, parameter name)}."""
@@ -135,6 +137,14 @@ class Resource:
         for combine, clauses in grouped.items():
             statement = statement.where(combine(clauses))
         return statement
+
+    def check_filters(self, filters):
+        """Refuse a malformed filter value (400) now, before the request does anything else.
+
+        Filters are applied to a response, and a write answers after it commits: a bad value
+        found only then would refuse a request whose change is already made.
+        """
+        self.apply_filters(select(self.model), filters)
 
     def _sortable_columns(self):
         """Attributes stored in a plain column of the model can be sorted on."""

@@ -26,6 +26,7 @@ from inquick.jsonapi.errors import (
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import check_parameter_names, parse_query
 from inquick.jsonapi.request_document import (
+    members,
     read_body,
     read_linkage,
     read_resource_object,
@@ -76,8 +77,9 @@ def read_to_one_or_many(resource, name, relationship_object, pointer):
 def read_relationships(resource, data, *, creating):
     """{name: linked id(s)} from a resource object's relationships, each checked for shape."""
     linkage = {}
-    for name, relationship_object in data.get("relationships", {}).items():
-        pointer = f"/data/relationships/{name}"
+    relationships = data.get("relationships", {})
+    for name in members(relationships):
+        relationship_object, pointer = relationships[name], f"/data/relationships/{name}"
         if name not in resource.relationships:
             raise Unprocessable(f"{resource.type} have no relationship {name!r}.", pointer=pointer)
         if name not in resource.writable_relationships:

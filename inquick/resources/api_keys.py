@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 from marshmallow_jsonapi import Schema, fields
 
 from inquick.auth.keys import SCOPES, issue_key, require_scope
@@ -10,7 +10,7 @@ from inquick.extensions import db
 from inquick.jsonapi.document import api_root, single_document
 from inquick.jsonapi.errors import ErrorList, Unprocessable
 from inquick.jsonapi.media import document_response
-from inquick.jsonapi.query import QueryParams
+from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find
 from inquick.models import ApiKey
@@ -81,6 +81,7 @@ def requested_key(attributes):
 @require_scope("keys:manage")
 def create_api_key():
     """A new key of the caller's health system and mode; its secret is in this answer only."""
+    check_parameter_names(request.args, allowed_families=())
     data = read_resource_object("api-keys")
     scopes, label, limit = requested_key(data.get("attributes", {}))
     key, secret = issue_key(
@@ -98,6 +99,7 @@ def create_api_key():
 @require_scope("keys:manage")
 def revoke_api_key(object_id):
     """Revoke a key: its very next request is refused. Revoking twice changes nothing."""
+    check_parameter_names(request.args, allowed_families=())
     key = find(api_keys, object_id)
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)

@@ -41,7 +41,7 @@ from inquick.jsonapi.views import add_resource_routes, find
 from inquick.models import HealthSystem, Visit
 from inquick.models.visits import STATUSES
 from inquick.operations import remember_caller
-from inquick.ratelimit import spend_for_bookings
+from inquick.ratelimit import spend_for_address, spend_for_bookings
 from inquick.resources.base import CatalogResource, active_schedule, dasherize
 
 blueprint = Blueprint("visits", __name__)
@@ -117,13 +117,19 @@ add_resource_routes(blueprint, visits, decorators=[require_scope("visits:read")]
 
 
 def token_claims(now):
-    """The claims of the Bearer visit token, or a 401."""
+    """The claims of the Bearer visit token, or a 401.
+
+    A refused token counts against the caller's address, as a refused key does: guessing
+    tokens is limited like guessing keys.
+    """
     token = bearer_token()
     if not token:
+        spend_for_address()
         raise NotAuthenticated("POST /visits takes a visit token: Authorization: Bearer <token>.")
     try:
         return read_token(token_secret(current_app), token, now)
     except TokenRefused as refusal:
+        spend_for_address()
         raise NotAuthenticated(str(refusal)) from None
 
 
@@ -172,6 +178,7 @@ def refusal(invalid):
 @blueprint.post("/visits")
 def create_visit():
     """Book the token's slot for the patient in the body."""
+    check_parameter_names(request.args, allowed_families=())
     now = datetime.now(UTC)
     claims = token_claims(now)
     g.tenant = tenant_of(claims)

@@ -4,7 +4,8 @@ Two schemas judge a response: the JSON:API document schema (vendored from the np
 package jsonapi-validator, see LICENSE-jsonapi-schema) for any JSON:API body, and the
 response schema its operation documents in the spec for its status and media type. The
 operations seen answering with success are remembered, so that a test can fail when an
-operation's success response was never checked.
+operation's success response was never checked, and every status answered is remembered, so
+that a test can fail when a documented status was never seen.
 """
 
 import json
@@ -26,6 +27,10 @@ JSONAPI = "application/vnd.api+json"
 
 def pointer_token(text):
     return text.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token):
+    return token.replace("~1", "/").replace("~0", "~")
 
 
 def spec_path(rule):
@@ -58,6 +63,7 @@ class Conformance:
         self.jsonapi = Draft6Validator(json.loads((HERE / "jsonapi-schema.json").read_text()))
         self.validators = {}
         self.seen = set()
+        self.answered = set()
 
     def operations(self):
         """Every (path, method) the spec describes with a success (2xx) response."""
@@ -67,6 +73,18 @@ class Conformance:
             for path in self.spec["paths"]
             for method, operation in self.path_item(path)[1].items()
             if method in methods and any(str(s).startswith("2") for s in operation["responses"])
+        }
+
+    def documented_statuses(self):
+        """Every (path, method, status) the spec documents; aliases are left out, their path
+        items being `$ref`s to the canonical ones (an alias's answers count for those)."""
+        return {
+            (path, method, str(status))
+            for path, item in self.spec["paths"].items()
+            if "$ref" not in item
+            for method, operation in item.items()
+            if method in ("get", "post", "patch", "put", "delete")
+            for status in operation["responses"]
         }
 
     def path_item(self, path):
@@ -106,6 +124,7 @@ class Conformance:
             self.seen.add((path, method))
         responses = operation.get("responses", {})
         status = str(response.status_code)
+        self.answered.add((unescape(pointer.removeprefix("/paths/")), method, status))
         if status not in responses:
             return [*problems, f"{where}: status {status} is not documented for {method} {path}"]
         described = responses[status]
@@ -126,5 +145,5 @@ class Conformance:
     def resolve(self, pointer):
         node = self.spec
         for part in pointer.strip("/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+            node = node[unescape(part)]
         return node

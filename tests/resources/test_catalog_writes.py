@@ -520,6 +520,16 @@ def test_a_row_a_schedule_uses_cannot_be_deleted(writer, session, tenant, world,
     assert still.json["data"] == identifier(type_, id_)
 
 
+def test_a_type_a_visit_was_booked_as_cannot_be_deleted(writer, session, tenant, world):
+    checkup = stored(session, KINDS["appointment-types"], "checkup", tenant.id)
+    visit = factories.VisitFactory(schedule=world["schedule"], appointment_type=checkup)
+    response = writer.delete("/appointment-types/checkup")
+    detail = "Other resources still refer to appointment-types 'checkup'; change them first."
+    assert_refused(response, 409, error(409, detail))
+    session.expire_all()
+    assert visit.appointment_type is not None and visit.appointment_type.slug == "checkup"
+
+
 @pytest.mark.parametrize(
     ("type_", "id_", "attribute"),
     [
@@ -874,8 +884,8 @@ def named(type_, id_, **members):
 
 
 BAD_DOCUMENTS = [
-    ("array", lambda t, i: [named(t, i)], "/data", "The document must have a `data` member."),
-    ("string", lambda t, i: t, "/data", "The document must have a `data` member."),
+    ("array", lambda t, i: [named(t, i)], "", "The document must be a JSON object."),
+    ("string", lambda t, i: t, "", "The document must be a JSON object."),
     ("no data", lambda t, i: {"meta": {}}, "/data", "The document must have a `data` member."),
     ("data array", lambda t, i: {"data": [named(t, i)]}, "/data",
      "`data` must be a resource object."),
@@ -1298,7 +1308,7 @@ BAD_LINKS = [
     ("locations", "insurance-plans", to_many("insurance-plans", "plan-a", "nope"), 404, "/1"),
     ("locations", "insurance-plans", to_many("insurance-plans", "their-row"), 404, "/0"),
     ("locations", "insurance-plans", to_many("services", "primary-care"), 409, "/0/type"),
-    ("locations", "insurance-plans", {"data": [{"type": "insurance-plans"}]}, 400, "/0"),
+    ("locations", "insurance-plans", {"data": [{"type": "insurance-plans"}]}, 400, "/0/id"),
     ("locations", "insurance-plans", {"data": identifier("insurance-plans", "plan-a")}, 400, ""),
     ("appointment-types", "services", to_many("services", "walk-in", "nope"), 404, "/1"),
     ("appointment-types", "services", to_many("appointment-types", "checkup"), 409, "/0/type"),
@@ -1531,3 +1541,24 @@ def test_the_health_system_alias_takes_a_patch(writer, tenant):
     changed = writer.patch(f"/health_systems/{tenant.slug}", change)
     assert (changed.status_code, changed.json["data"]["attributes"]["gtag-id"]) == (200, "G-1")
     assert writer.get("/health-systems/tenant-a").json["data"]["attributes"]["gtag-id"] == "G-1"
+
+
+def test_at_members_are_ignored_as_json_api_asks(writer, session, tenant, world):
+    """JSON:API 1.1: processors ignore @-members completely, at any level of a document."""
+    body = {
+        "@context": "https://example.org/annotations",
+        "data": {
+            "@note": "ours",
+            "type": "appointment-types",
+            "attributes": {"name": "Annotated", "duration-minutes": 20, "@label": "x"},
+            "relationships": {
+                "@rel": {},
+                "services": {"data": [{"type": "services", "id": "walk-in", "@why": "x"}]},
+            },
+        },
+    }
+    response = writer.post("/appointment-types", body)
+    assert response.status_code == 201, response.json
+    assert response.json["data"]["attributes"]["name"] == "Annotated"
+    linked = writer.get("/appointment-types/annotated/relationships/services")
+    assert linked.json["data"] == [identifier("services", "walk-in")]
