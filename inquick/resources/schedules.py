@@ -34,7 +34,7 @@ from inquick.jsonapi.resource import Filter
 from inquick.jsonapi.views import find
 from inquick.jsonapi.write_views import commit
 from inquick.models import Schedule
-from inquick.models.coverage import plans_accepted_by
+from inquick.models.coverage import plans_accepted_by, plans_in_effect_loader
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
 
 AGE_DIRECTIONS = ("older", "younger")
@@ -66,7 +66,7 @@ class ScheduleSchema(Schema):
     provider = fields.Relationship(type_="providers", required=True)
     service = fields.Relationship(type_="services")
     insurance_plans = fields.Relationship(
-        type_="insurance-plans", many=True, attribute="effective_insurance_plans"
+        type_="insurance-plans", many=True, attribute="plans_in_effect"
     )
     appointment_types = fields.Relationship(type_="appointment-types", many=True)
 
@@ -94,6 +94,14 @@ class ScheduleResource(CatalogResource):
         if db.session.get(Schedule, object_id) is not None:
             raise Conflict(f"The schedules id {object_id!r} is taken.", pointer="/data/id")
         return Schedule(id=object_id, health_system=g.tenant)
+
+    def loader(self, relationship, nested=()):
+        """Plans in effect load through `AcceptedPlan`, filtered by the page's ids."""
+        if relationship.attribute != "plans_in_effect":
+            return super().loader(relationship, nested)
+        sub_options = (*relationship.target.always_load, *nested)
+        option = plans_in_effect_loader()
+        return option.options(*sub_options) if sub_options else option
 
     def lock(self, schedule):
         """A change of a schedule queues with its bookings, which re-read its rules after."""

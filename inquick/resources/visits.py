@@ -38,7 +38,7 @@ from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import linked_id, read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find
-from inquick.models import HealthSystem, Visit
+from inquick.models import HealthSystem, Schedule, Visit
 from inquick.models.visits import STATUSES
 from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address, spend_for_bookings
@@ -175,6 +175,16 @@ def refusal(invalid):
     return ErrorList(errors)
 
 
+def still_takes_bookings(schedule_id):
+    """Whether the schedule is still active, read afresh.
+
+    Its rules were read in several statements before the booking lock: a withdrawal that
+    committed between them leaves them torn (no appointment types, say), and the honest
+    answer is then that the schedule is gone, not that the visit was invalid.
+    """
+    return db.session.scalar(select(Schedule.active).where(Schedule.id == schedule_id)) is True
+
+
 @blueprint.post("/visits")
 def create_visit():
     """Book the token's slot for the patient in the body."""
@@ -198,6 +208,8 @@ def create_visit():
     except BodyMismatch as mismatch:
         raise Unprocessable(str(mismatch), pointer=mismatch.pointer) from None
     except InvalidVisit as invalid:
+        if not still_takes_bookings(schedule.id):
+            raise Conflict("The schedule no longer takes bookings.") from None
         raise refusal(invalid) from None
     except (TokenSpent, SlotUnavailable) as conflict:
         db.session.rollback()
