@@ -4,18 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+SIZES ?= small medium large
+BENCH_SECONDS ?= 10
+BENCH_WARMUP ?= 3
 export FLASK_APP := inquick
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format clean
+.PHONY: help run test lint format bench bench-clean clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@touch $(STAMP)
 
 run: $(STAMP) ## set up, migrate, seed the demo and serve on 127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)
@@ -25,16 +28,23 @@ run: $(STAMP) ## set up, migrate, seed the demo and serve on 127.0.0.1:$(PORT) (
 	$(BIN)/inquick serve --port $(PORT)
 
 test: $(STAMP) ## run the test suite (SQLite; on PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/ruff check inquick tests
+	$(BIN)/ruff check inquick tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## lint and check formatting
-	$(BIN)/ruff check inquick tests
-	$(BIN)/ruff format --check inquick tests
+	$(BIN)/ruff check inquick tests bench
+	$(BIN)/ruff format --check inquick tests bench
 
 format: $(STAMP) ## format the code
-	$(BIN)/ruff format inquick tests
-	$(BIN)/ruff check --fix inquick tests
+	$(BIN)/ruff format inquick tests bench
+	$(BIN)/ruff check --fix inquick tests bench
+
+bench: $(STAMP) ## measure on PostgreSQL: SIZES="small medium large", BENCH_SECONDS=10 (results in bench/results/)
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start
+	$(BIN)/python -m bench --sizes $(SIZES) --seconds $(BENCH_SECONDS) --warmup $(BENCH_WARMUP)
+
+bench-clean: $(STAMP) ## drop the bench's PostgreSQL databases
+	$(BIN)/python -m bench --drop
 
 clean: ## remove the virtualenv and the local SQLite database
 	rm -rf $(VENV) instance

@@ -1,0 +1,199 @@
+"""`python -m bench`: for each size, load (or reuse) the data, serve, check, measure, report."""
+
+import argparse
+import os
+import secrets
+import shlex
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import orjson
+import psycopg
+
+from bench.booking import booking_run, contention_run
+from bench.dataset import SIZES
+from bench.equality import DocumentsDiffer, difference, rebased
+from bench.in_process import app_query_counts, create_key, floor_query_counts
+from bench.load import Client, drive
+from bench.loading import database_url, drop_databases, ensure_data, remove_bench_bookings
+from bench.machine import describe
+from bench.report import scaling, targets, write
+from bench.scenarios import READ_SCENARIOS, read_paths
+from bench.servers import WORKERS, app_server, floor_server, serving, stop_on_signals
+from bench.stats import ratio, summary
+
+COUNTED_TABLES = ("providers", "schedules", "locations", "insurance_plans", "weekly_windows",
+                  "visits", "audit_entries")  # fmt: skip
+
+
+def arguments():
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds a scenario")
+    parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds a scenario")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
+    parser.add_argument("--reload", action="store_true", help="reload data even if current")
+    parser.add_argument("--drop", action="store_true", help="drop the bench databases, and stop")
+    return parser.parse_args()
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def same_documents(app, floor, secret, paths):
+    """Stop the bench unless the floor answers each read scenario as the app does."""
+    headers = {"Authorization": secret}
+    for scenario, candidates in paths.items():
+        answers = []
+        for server in (app, floor):
+            status, body = Client(server.port).send("GET", candidates[0], headers=headers)
+            if status != 200:
+                raise DocumentsDiffer(f"{scenario}: {server.name} answered {status}: {body[:500]}")
+            answers.append(orjson.loads(body))
+        floor_document = rebased(
+            answers[1], f"http://127.0.0.1:{floor.port}/", f"http://127.0.0.1:{app.port}/"
+        )
+        diff = difference(answers[0], floor_document)
+        if diff:
+            raise DocumentsDiffer(f"{scenario}: the floor's document differs:\n{diff}")
+    say(f"  same documents from app and floor: {', '.join(paths)}")
+
+
+def measured(samples, seconds, queries):
+    """The summary of a run's samples, with its statuses, non-2xx count and queries."""
+    result = summary(samples.latencies_ms, seconds)
+    # A status is "200", or for a booking "visit 201" / "token 422": its last word counts.
+    ok = sum(n for status, n in samples.statuses.items() if status.split()[-1].startswith("2"))
+    return {**result, "statuses": dict(samples.statuses), "errors": result["requests"] - ok,
+            "queries": queries}  # fmt: skip
+
+
+def line(scenario, server, result, unit="req/s"):
+    """One scenario's figures, printed as soon as they are measured."""
+    return (
+        f"  {scenario:<19} {server:<6} {result['requests_per_second']:>8.1f} {unit:<6} "
+        f"p50 {result['p50_ms']:>7.1f}  p95 {result['p95_ms']:>7.1f}  "
+        f"p99 {result['p99_ms']:>7.1f} ms  non-2xx {result['errors']}"
+    )
+
+
+def measure_reads(app, floor, secret, paths, url, options):
+    """Scenarios 1-3 on the app, then on the floor: figures, queries and ratios."""
+    first = {scenario: candidates[0] for scenario, candidates in paths.items()}
+    queries = {
+        "app": app_query_counts(url, secret, first),
+        "floor": floor_query_counts(url, secret, first),
+    }
+    say(f"  queries a request: app {queries['app']}, floor {queries['floor']}")
+    reads = {}
+    for scenario in READ_SCENARIOS:
+        outcome = {}
+        for server in (app, floor):
+            samples = drive(
+                server.port, {"Authorization": secret}, paths[scenario], options.clients,
+                options.warmup, options.seconds,
+            )  # fmt: skip
+            outcome[server.name] = measured(
+                samples, options.seconds, queries[server.name][scenario]
+            )
+            say(line(scenario, server.name, outcome[server.name]))
+        outcome["latency_ratio"] = ratio(outcome["app"]["p50_ms"], outcome["floor"]["p50_ms"])
+        outcome["throughput_ratio"] = ratio(
+            outcome["floor"]["requests_per_second"], outcome["app"]["requests_per_second"]
+        )
+        reads[scenario] = outcome
+    return reads
+
+
+def row_counts(url):
+    with psycopg.connect(url) as connection:
+        return {
+            table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in COUNTED_TABLES
+        }
+
+
+def run_size(size, options):
+    """Everything for one size: data, servers, the equality check, the five scenarios."""
+    say(f"== {size.name}: {size.providers:,} providers, {size.visits:,} visits")
+    url, data = ensure_data(size, reload=options.reload)
+    how = "reused the stored data set" if data["reused"] else "loaded"
+    say(f"  data: {how} (load took {data['load_seconds']:.1f} s, anchor {data['anchor']})")
+    data["rows"] = row_counts(url)
+    secret = create_key(url)
+    started = datetime.now(UTC)
+    today = started.date()
+    with psycopg.connect(url) as connection:
+        paths = read_paths(connection, today)
+    app, floor = app_server(url, secrets.token_hex(32)), floor_server(url)
+    try:
+        with serving(app, floor):
+            say(f"  serving: app on port {app.port}, floor on port {floor.port}")
+            same_documents(app, floor, secret, paths)
+            reads = measure_reads(app, floor, secret, paths, url, options)
+            samples = booking_run(
+                app.port, secret, url, today, options.clients, options.warmup, options.seconds
+            )
+            booking = measured(samples, options.seconds, None)
+            booking["exhausted"] = samples.exhausted
+            say(line("booking", "app", booking, "pairs/s") + f"  {booking['statuses']}")
+            contention = contention_run(app.port, secret, url, today)
+            say(
+                f"  contention: tokens {contention['tokens']}, bookings {contention['posts']}, "
+                f"visits per slot {[s['visits'] for s in contention['slots']]}, "
+                f"overbooked: {'YES' if contention['overbooked'] else 'no'}"
+            )
+    finally:
+        removed = remove_bench_bookings(url, started)
+        say(f"  removed the {removed} visits the bench booked")
+    return {
+        "size": asdict(size), "data": data, "reads": reads, "booking": booking,
+        "contention": contention,
+    }  # fmt: skip
+
+
+def main():
+    options = arguments()
+    if options.drop:
+        drop_databases()
+        return 0
+    stop_on_signals()
+    if os.environ.get("BENCH_RELOAD", "") not in ("", "0"):
+        options.reload = True
+    results = {}
+    try:
+        for name in options.sizes:
+            results[name] = run_size(SIZES[name], options)
+    except DocumentsDiffer as differ:
+        print(f"bench stopped: {differ}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench interrupted: servers stopped, no results written", file=sys.stderr)
+        return 130
+    sizes_text = " ".join(options.sizes)
+    document = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": shlex.join(["python", "-m", "bench", *sys.argv[1:]]),
+        "make": f'make bench SIZES="{sizes_text}" BENCH_SECONDS={options.seconds:g} '
+        f"BENCH_WARMUP={options.warmup:g}",
+        "machine": describe(database_url(options.sizes[0])),
+        "settings": {
+            "workers": WORKERS,
+            "clients": options.clients,
+            "warmup": options.warmup,
+            "seconds": options.seconds,
+        },
+        "sizes": results,
+    }
+    document["scaling"] = scaling(results)
+    document["targets"] = targets(results, document["scaling"])
+    written = write(document)
+    say(f"\nresults: {written}")
+    say(written.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

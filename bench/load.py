@@ -1,0 +1,138 @@
+"""The load generator: clients in processes of their own, for a fixed time after a warm-up.
+
+Each client is a process (one GIL each, so the client side is never capped by one
+interpreter) holding one HTTP/1.1 connection, opened again whenever the server closes it
+(gunicorn's sync workers close after every response). A request counts when it starts
+inside the measured window; its latency runs from sending to the last byte read.
+"""
+
+import http.client
+import multiprocessing
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Time for the client processes to start before the warm-up begins.
+START_DELAY_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock times (time.time()) when a run starts, starts measuring and stops."""
+
+    begin: float
+    measure_from: float
+    stop: float
+
+    @classmethod
+    def starting_soon(cls, warmup, seconds):
+        begin = time.time() + START_DELAY_SECONDS
+        return cls(begin, begin + warmup, begin + warmup + seconds)
+
+    def wait_for_start(self):
+        time.sleep(max(0.0, self.begin - time.time()))
+
+
+@dataclass
+class Samples:
+    """What the clients saw in the measured window."""
+
+    latencies_ms: list = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    exhausted: bool = False  # a client ran out of work (free slots) before the end
+
+    def record(self, latency_ms, status):
+        self.latencies_ms.append(latency_ms)
+        self.statuses[str(status)] += 1
+
+    def merge(self, other):
+        self.latencies_ms.extend(other.latencies_ms)
+        self.statuses.update(other.statuses)
+        self.exhausted = self.exhausted or other.exhausted
+
+
+class Client:
+    """One connection to a server on loopback, reopened when the server closes it."""
+
+    def __init__(self, port):
+        self.port = port
+        self.connection = None
+
+    def send(self, method, path, body=None, headers=None):
+        """(status, body bytes); "error" for the status when the connection failed."""
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            self.connection.request(method, path, body=body, headers=headers or {})
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return "error", b""
+        if response.will_close:
+            self.close()
+        return response.status, data
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def fetch_loop(port, headers, paths, timing):
+    """GET the paths in turn, over and over, until the run stops."""
+    client, samples = Client(port), Samples()
+    timing.wait_for_start()
+    sent = 0
+    while (started := time.time()) < timing.stop:
+        begun = time.perf_counter()
+        status, _ = client.send("GET", paths[sent % len(paths)], headers=headers)
+        latency = (time.perf_counter() - begun) * 1000
+        sent += 1
+        if started >= timing.measure_from:
+            samples.record(latency, status)
+    client.close()
+    return samples
+
+
+def client_process(loop, job, timing, results):
+    """One client: ctrl-c is the bench's to handle; the client stops on its own at the end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    results.put(loop(*job, timing))
+
+
+def run_clients(loop, jobs, warmup, seconds):
+    """Run `loop(*job, timing)` in one process per job; their samples, merged."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    timing = Timing.starting_soon(warmup, seconds)
+    processes = [
+        context.Process(target=client_process, args=(loop, job, timing, results)) for job in jobs
+    ]
+    for process in processes:
+        process.start()
+    merged = Samples()
+    try:
+        for _ in processes:
+            merged.merge(results.get(timeout=START_DELAY_SECONDS + warmup + seconds + 120))
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    return merged
+
+
+def rotations(items, count):
+    """`count` rotations of `items`, so that clients start at different places in it."""
+    step = max(1, len(items) // count)
+    return [
+        items[(n * step) % len(items) :] + items[: (n * step) % len(items)] for n in range(count)
+    ]
+
+
+def drive(port, headers, paths, clients, warmup, seconds):
+    """`clients` processes GETting `paths` for `seconds` after `warmup`."""
+    jobs = [(port, headers, rotation) for rotation in rotations(paths, clients)]
+    return run_clients(fetch_loop, jobs, warmup, seconds)

@@ -1,0 +1,214 @@
+"""The results: targets judged, a scaling table and plot, written as JSON and markdown.
+
+Targets are reported, never asserted: a missed one is a finding, not a failure.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+from bench.scenarios import READ_SCENARIOS
+from bench.stats import growth
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SCALED = ("provider-search", "available-times")
+RATIO_TARGET, GROWTH_TARGET = 2.0, 50.0
+RATIO_DEFINITION = (
+    "Ratio to the floor, two ways: latency ratio = app p50 / floor p50, and throughput "
+    "ratio = floor req/s / app req/s. Both are 1.0 when the app is as fast as the floor; "
+    f"the target (at most {RATIO_TARGET}, scenarios 1 and 2) counts as met when both are."
+)
+
+
+def scaling(sizes):
+    """{scenario: {"p50_ms": {size: app p50}, "growth_percent": smallest to largest size}}"""
+    table = {}
+    for scenario in SCALED:
+        p50 = {name: result["reads"][scenario]["app"]["p50_ms"] for name, result in sizes.items()}
+        values = list(p50.values())
+        change = growth(values[0], values[-1]) if len(values) > 1 else None
+        table[scenario] = {"p50_ms": p50, "growth_percent": change}
+    return table
+
+
+def verdict(met):
+    return "n/a" if met is None else "met" if met else "missed"
+
+
+def targets(sizes, scaled):
+    """Each target with the figures it was judged on."""
+    judged = []
+    for scenario in ("provider-search", "location-schedules"):
+        reads = {name: result["reads"][scenario] for name, result in sizes.items()}
+        worst = max(
+            max(r["latency_ratio"] or 0, r["throughput_ratio"] or 0) for r in reads.values()
+        )
+        judged.append({
+            "target": f"ratio to the floor <= {RATIO_TARGET}: {READ_SCENARIOS[scenario][:2]} "
+                      f"{scenario}, every size",
+            "value": "; ".join(f"{name} latency {number(r['latency_ratio'], 2)}, throughput "
+                               f"{number(r['throughput_ratio'], 2)}" for name, r in reads.items()),
+            "met": worst <= RATIO_TARGET,
+        })  # fmt: skip
+    for scenario in SCALED:
+        change = scaled[scenario]["growth_percent"]
+        names = list(sizes)
+        judged.append({
+            "target": f"p50 growth < {GROWTH_TARGET:.0f}% from {names[0]} to {names[-1]}, "
+                      f"{scenario}",
+            "value": "needs two sizes" if change is None else f"{change:+.0f}%",
+            "met": None if change is None or len(names) < 2 else change < GROWTH_TARGET,
+        })  # fmt: skip
+    overbooked = [name for name, result in sizes.items() if result["contention"]["overbooked"]]
+    judged.append({
+        "target": "zero overbooking (scenario 5)",
+        "value": f"overbooked at {', '.join(overbooked)}" if overbooked else "none at any size",
+        "met": not overbooked,
+    })  # fmt: skip
+    return judged
+
+
+def number(value, digits=1):
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def size_section(name, result):
+    size, data = result["size"], result["data"]
+    how = "reused" if data["reused"] else "loaded"
+    lines = [
+        f"## {name}: {size['providers']:,} providers, {size['schedules']:,} schedules, "
+        f"{size['locations']:,} locations, {size['plans']} plans, {size['visits']:,} visits",
+        "",
+        f"Data {how} (load took {data['load_seconds']:.0f} s; dates anchored on {data['anchor']}).",
+        "",
+        "| scenario | server | req/s | p50 ms | p95 ms | p99 ms | queries/req | non-2xx "
+        "| latency ratio | throughput ratio |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for scenario, title in READ_SCENARIOS.items():
+        read = result["reads"][scenario]
+        for server in ("app", "floor"):
+            s = read[server]
+            ratios = (
+                (number(read["latency_ratio"], 2), number(read["throughput_ratio"], 2))
+                if server == "app"
+                else ("", "")
+            )
+            lines.append(
+                f"| {title if server == 'app' else ''} | {server} | "
+                f"{number(s['requests_per_second'])} | {number(s['p50_ms'])} | "
+                f"{number(s['p95_ms'])} | {number(s['p99_ms'])} | {s['queries']} | "
+                f"{s['errors']} | {ratios[0]} | {ratios[1]} |"
+            )
+    booking = result["booking"]
+    outcomes = counted(booking["statuses"])
+    lines += [
+        f"| 4. booking: visit token + POST /visits, distinct free slots | app | "
+        f"{number(booking['requests_per_second'])} pairs | {number(booking['p50_ms'])} | "
+        f"{number(booking['p95_ms'])} | {number(booking['p99_ms'])} | | "
+        f"{booking['errors']} | | |",
+        "",
+        f"Booking outcomes: {outcomes}"
+        + (" (a client ran out of free slots before the end)" if booking["exhausted"] else ""),
+        "",
+    ]
+    contention = result["contention"]
+    held = ", ".join(str(slot["visits"]) for slot in contention["slots"])
+    capacities = {slot["capacity"] for slot in contention["slots"]}
+    lines += [
+        f"5. Contention: {contention['clients']} clients on {len(contention['slots'])} slots "
+        f"(capacity {', '.join(map(str, sorted(capacities)))}): visit tokens "
+        f"{counted(contention['tokens'])}; bookings {counted(contention['posts'])}; "
+        f"visits in the database per slot: {held}; overbooked: "
+        f"**{'yes' if contention['overbooked'] else 'no'}**.",
+        "",
+    ]
+    return lines
+
+
+def counted(counts):
+    """`201: 5, 409: 45`: how many answers of each status."""
+    return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
+
+
+def markdown(document, plot_name):
+    machine, settings = document["machine"], document["settings"]
+    lines = [
+        f"# inquick benchmark, {document['date']} ({', '.join(document['sizes'])})",
+        "",
+        f"Command: `{document['make']}` (`{document['command']}`)",
+        "",
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"{machine['os']}, Python {machine['python']}, PostgreSQL {machine['postgresql']}.",
+        "",
+        f"Each server: gunicorn, {settings['workers']} sync workers, on loopback, on the same "
+        f"database. Load: {settings['clients']} client processes on the same "
+        f"{machine['cores']} cores as the servers and PostgreSQL; {settings['warmup']} s "
+        f"warm-up, then {settings['seconds']} s measured per scenario. Latency is per request "
+        "(per token + booking pair in scenario 4), queueing included.",
+        "",
+        RATIO_DEFINITION,
+        "",
+    ]
+    for name, result in document["sizes"].items():
+        lines += size_section(name, result)
+    lines += [
+        "## Scaling: app p50 latency (ms)",
+        "",
+        f"| scenario | {' | '.join(document['sizes'])} | growth |",
+        f"| --- |{' ---: |' * (len(document['sizes']) + 1)}",
+    ]
+    for scenario, row in document["scaling"].items():
+        values = " | ".join(number(v) for v in row["p50_ms"].values())
+        change = row["growth_percent"]
+        lines.append(
+            f"| {READ_SCENARIOS[scenario]} | {values} | "
+            f"{'—' if change is None else f'{change:+.0f}%'} |"
+        )
+    lines += ["", f"![p50 latency by size]({plot_name})", "", "## Targets", ""]
+    lines += ["| target | value | verdict |", "| --- | --- | --- |"]
+    lines += [
+        f"| {t['target']} | {t['value']} | {verdict(t['met'])} |" for t in document["targets"]
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plot(document, path):
+    """p50 of the scaled scenarios, app and floor, against the number of providers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    sizes = document["sizes"]
+    providers = [result["size"]["providers"] for result in sizes.values()]
+    figure, axes = pyplot.subplots(figsize=(7, 4.5))
+    for scenario in SCALED:
+        for server, style in (("app", "-o"), ("floor", "--s")):
+            p50 = [result["reads"][scenario][server]["p50_ms"] for result in sizes.values()]
+            axes.plot(providers, p50, style, label=f"{READ_SCENARIOS[scenario][:2]} {server}")
+    axes.set_xscale("log")
+    axes.set_xticks(providers, [f"{name}\n{n:,}" for name, n in zip(sizes, providers, strict=True)])
+    axes.minorticks_off()
+    axes.set_xlabel("size (providers)")
+    axes.set_ylabel("p50 latency (ms)")
+    axes.set_ylim(bottom=0)
+    axes.set_title("p50 latency by catalog size: 1. provider search, 3. available times")
+    axes.legend()
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    pyplot.close(figure)
+
+
+def write(document):
+    """Dated JSON, markdown and plot, and the same three as latest.*; the markdown path."""
+    RESULTS.mkdir(exist_ok=True)
+    stem = f"{document['date'][:10]}-{'-'.join(document['sizes'])}"
+    plot(document, RESULTS / f"{stem}.png")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(document, indent=1) + "\n")
+    (RESULTS / f"{stem}.md").write_text(markdown(document, f"{stem}.png"))
+    shutil.copyfile(RESULTS / f"{stem}.png", RESULTS / "latest.png")
+    shutil.copyfile(RESULTS / f"{stem}.json", RESULTS / "latest.json")
+    (RESULTS / "latest.md").write_text(markdown(document, "latest.png"))
+    return RESULTS / f"{stem}.md"

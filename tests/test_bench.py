@@ -1,0 +1,170 @@
+"""The bench's own logic: its statistics, its data generator, and its floor, which must
+answer exactly the app's documents for the three read scenarios."""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+from itertools import pairwise
+
+import orjson
+import pytest
+from werkzeug.test import Client
+
+from bench.dataset import SYSTEM_ID, Size, SyntheticSystem, anchor_for
+from bench.equality import difference, rebased
+from bench.floor import Floor
+from bench.floor_slots import free_times as floor_free_times
+from bench.in_process import SCOPES
+from bench.loading import load_rows
+from bench.scenarios import availability_days, read_paths
+from bench.stats import growth, percentile, ratio, summary
+from bench.visits import VISIT_COLUMNS
+from inquick.auth.keys import issue_key
+from inquick.booking.availability import DatedException, Rules, Window, free_times
+from inquick.booking.schedule_rules import HOLDING
+from inquick.models import HealthSystem
+
+TINY = Size("tiny", providers=12, schedules=24, locations=3, plans=10, visits=400)
+TODAY = datetime.now(UTC).date()
+
+
+def test_percentiles_interpolate_between_ranks():
+    assert percentile([], 0.5) is None
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([1, 2, 3, 4], 0.5) == 2.5
+    assert percentile([1, 2, 3, 4], 0) == 1 and percentile([1, 2, 3, 4], 1) == 4
+    assert percentile(list(range(1, 101)), 0.95) == pytest.approx(95.05)
+
+
+def test_a_summary_counts_requests_over_the_measured_seconds():
+    result = summary([30, 10, 20, 40], seconds=2)
+    assert result == {
+        "requests": 4,
+        "requests_per_second": 2.0,
+        "p50_ms": 25.0,
+        "p95_ms": pytest.approx(38.5),
+        "p99_ms": pytest.approx(39.7),
+        "max_ms": 40,
+    }
+    assert summary([], seconds=2)["p50_ms"] is None
+
+
+def test_ratios_and_growth():
+    assert ratio(30, 10) == 3.0
+    assert ratio(None, 10) is None and ratio(30, 0) is None
+    assert growth(100, 150) == 50.0
+    assert growth(None, 150) is None
+
+
+def test_rebasing_rewrites_only_the_link_prefix():
+    document = {"links": {"self": "http://127.0.0.1:2/a"}, "data": ["http://127.0.0.1:2", 2]}
+    assert rebased(document, "http://127.0.0.1:2/", "http://127.0.0.1:1/") == {
+        "links": {"self": "http://127.0.0.1:1/a"},
+        "data": ["http://127.0.0.1:2", 2],
+    }
+    assert difference({"a": 1}, {"a": 1}) is None
+    assert difference({"a": 1}, {"a": 2}).splitlines()[-3:] == ['- "a": 1', '+ "a": 2', " }"]
+
+
+def generated(size=TINY):
+    system = SyntheticSystem(size, anchor_for(TODAY))
+    return {table.name: [*table.rows] for table in system.tables()}
+
+
+def test_the_generator_is_deterministic():
+    assert generated() == generated()
+
+
+def test_generated_visits_never_share_a_slot_and_numbers_are_unique():
+    tables = generated()
+    visits = [dict(zip(VISIT_COLUMNS, row, strict=True)) for row in tables["visits"]]
+    assert len(visits) == TINY.visits
+    by_schedule = defaultdict(list)
+    for visit in visits:
+        by_schedule[visit["schedule_id"]].append((visit["starts_at"], visit["ends_at"]))
+    for spans in by_schedule.values():
+        spans.sort()
+        # Each visit ends before the next one of its schedule starts: no slot holds two.
+        assert all(end <= following for (_, end), (following, _) in pairwise(spans))
+    numbers = sorted(visit["confirmation_number"] for visit in visits)
+    assert numbers == list(range(1, TINY.visits + 1))
+    assert tables["confirmation_counters"] == [(SYSTEM_ID, TINY.visits)]
+    assert len({visit["id"] for visit in visits}) == TINY.visits
+    assert len({visit["token_id"] for visit in visits}) == TINY.visits
+
+
+def test_every_active_schedule_has_free_slots_in_the_next_two_weeks():
+    tables = generated()
+    windows, exceptions, booked = defaultdict(list), defaultdict(list), defaultdict(list)
+    for _, schedule_id, weekday, opens, closes in tables["weekly_windows"]:
+        windows[schedule_id].append(Window(weekday, opens, closes))
+    for _, schedule_id, on, closed, opens, closes in tables["schedule_exceptions"]:
+        exceptions[schedule_id].append(DatedException(on, closed, opens, closes))
+    for row in tables["visits"]:
+        visit = dict(zip(VISIT_COLUMNS, row, strict=True))
+        if visit["status"] in HOLDING:
+            booked[visit["schedule_id"]].append((visit["starts_at"], visit["ends_at"]))
+    first, last = availability_days(TODAY)
+    now = datetime.now(UTC)
+    active = [row for row in tables["schedules"] if row[6]]
+    assert active
+    for row in active:
+        schedule_id, zone = row[0], row[5]
+        interval, capacity, notice, horizon = row[14:18]
+        rules = Rules(zone, tuple(windows[schedule_id]), tuple(exceptions[schedule_id]),
+                      interval, capacity, notice, horizon)  # fmt: skip
+        # The longest appointment type: a slot free for it is free for every type.
+        assert free_times(rules, 60, booked[schedule_id], first, last, now), schedule_id
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [
+        ("America/New_York", date(2030, 3, 10)),  # spring forward: 02:00-03:00 never happens
+        ("America/New_York", date(2030, 11, 3)),  # fall back: 01:00-02:00 happens twice
+        ("America/Phoenix", date(2030, 3, 10)),  # no daylight saving at all
+    ],
+)
+def test_the_floors_slots_are_the_engines_across_daylight_saving(zone, day):
+    weekday = day.weekday()
+    windows = [(weekday, time(0, 30), time(4)), (weekday, time(9), time(12))]
+    booked = [(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, 1, tzinfo=UTC))]
+    booked.append((datetime.combine(day, time(14), UTC), datetime.combine(day, time(15), UTC)))
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    engine = free_times(
+        Rules(zone, tuple(Window(*w) for w in windows), slot_interval_minutes=20,
+              booking_horizon_days=400),
+        30, booked, day, day, now,
+    )  # fmt: skip
+    floor = floor_free_times(
+        (zone, 20, 1, 0, 400, [(d, o.isoformat(), c.isoformat()) for d, o, c in windows], []),
+        30, booked, day, day, now,
+    )  # fmt: skip
+    assert floor == [slot.start.isoformat() for slot in engine]
+    assert len(floor) > 10
+
+
+@pytest.mark.postgres
+def test_the_floor_answers_the_apps_documents(client, session):
+    """Scenarios 1-3 on a tiny data set, loaded with COPY inside the test's transaction:
+    the floor reads it through the same connection the app's session uses."""
+    connection = session.connection().connection.dbapi_connection
+    load_rows(connection, SyntheticSystem(TINY, anchor_for(TODAY)))
+    key, secret = issue_key(session.get(HealthSystem, SYSTEM_ID), scopes=SCOPES)
+    session.add(key)
+    session.flush()
+    floor = Floor(lambda: connection)
+    floor_client = Client(floor)
+    headers = {"Authorization": secret}
+    seen = defaultdict(int)
+    for scenario, paths in read_paths(connection, TODAY).items():
+        for path in paths[:6]:
+            app_answer = client.get(path, headers=headers)
+            floor_answer = floor_client.get(path, headers=headers)
+            assert app_answer.status_code == floor_answer.status_code == 200, path
+            document = orjson.loads(floor_answer.get_data())
+            assert difference(app_answer.json, document) is None, path
+            seen[scenario] += len(document["data"]) + len(document.get("included", []))
+            if scenario == "available-times":
+                seen["times"] += sum(len(d["attributes"]["times"]) for d in document["data"])
+    assert all(seen[name] for name in ("provider-search", "location-schedules", "times")), seen
+    assert floor.statements > 0
