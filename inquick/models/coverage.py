@@ -102,7 +102,7 @@ Schedule.accepted_plans = relationship(
     order_by=AcceptedPlan.slug,
 )
 Schedule.plans_in_effect = property(
-    lambda schedule: [accepted.plan for accepted in schedule.accepted_plans],
+    lambda schedule: [link.plan for link in schedule.accepted_plans],
     doc="The plans the schedule accepts in effect, as loaded by `accepted_plans`.",
 )
 
