@@ -1,6 +1,6 @@
 """SQL constructs that each database spells its own way."""
 
-from sqlalchemy import Boolean, String, literal
+from sqlalchemy import JSON, Boolean, String, literal, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -39,3 +39,119 @@ def _contains_sqlite(element, compiler, **kw):
     return (
         f"EXISTS (SELECT 1 FROM json_each({column}) WHERE lower(json_each.value) = lower({value}))"
     )
+
+
+# JSON built by the database: a read selects a list-shaped attribute (opening hours, a
+# provider's groups) as one JSON value per row instead of loading its rows one by one.
+
+
+class JsonObject(ColumnElement):
+    """A JSON object of `keys` to `values`, in that order; booleans stay booleans."""
+
+    type = JSON()
+    inherit_cache = True
+    _traverse_internals = [
+        ("keys", InternalTraversal.dp_string_list),
+        ("values", InternalTraversal.dp_clauseelement_list),
+    ]
+
+    def __init__(self, keys, values):
+        self.keys = list(keys)
+        self.values = list(values)
+
+
+@compiles(JsonObject, "postgresql")
+def _object_postgresql(element, compiler, **kw):
+    pairs = ", ".join(
+        f"'{key}', {compiler.process(value, **kw)}"
+        for key, value in zip(element.keys, element.values, strict=True)
+    )
+    return f"json_build_object({pairs})"
+
+
+@compiles(JsonObject, "sqlite")
+def _object_sqlite(element, compiler, **kw):
+    pairs = []
+    for key, value in zip(element.keys, element.values, strict=True):
+        sql = compiler.process(value, **kw)
+        if isinstance(value.type, Boolean):  # SQLite stores 0/1; JSON wants true/false
+            sql = f"json(CASE WHEN {sql} IS NULL THEN NULL WHEN {sql} THEN 'true' ELSE 'false' END)"
+        pairs.append(f"'{key}', {sql}")
+    return f"json_object({', '.join(pairs)})"
+
+
+class JsonArrayOf(ColumnElement):
+    """The JSON array of an object per row of the enclosing SELECT, in its rows' order."""
+
+    type = JSON()
+    inherit_cache = True
+    _traverse_internals = [("item", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, item):
+        self.item = item
+
+
+@compiles(JsonArrayOf, "postgresql")
+def _array_postgresql(element, compiler, **kw):
+    return f"coalesce(json_agg({compiler.process(element.item, **kw)}), '[]'::json)"
+
+
+@compiles(JsonArrayOf, "sqlite")
+def _array_sqlite(element, compiler, **kw):
+    return f"json_group_array({compiler.process(element.item, **kw)})"
+
+
+def json_list(rows, keys, *, correlate):
+    """One JSON value: the array of `rows` (a SELECT, in its ORDER BY) as objects of `keys`.
+
+    `rows` selects one column per key and refers to the row it belongs to through the
+    tables in `correlate` (a provider's groups refer to `providers`). An empty list is
+    `[]`, never null. The array keeps the rows' order, which both databases take from an
+    ordered subquery (SQLite before 3.44 has no ORDER BY inside an aggregate).
+    """
+    inner = rows.correlate(*correlate).subquery("rows")
+    columns = list(inner.c)[: len(keys)]
+    aggregate = select(JsonArrayOf(JsonObject(keys, columns))).select_from(inner).scalar_subquery()
+    return type_coerce(aggregate, JSON)
+
+
+class OneColumnForm(ColumnElement):
+    """A column through a SQL template of each dialect's (`{}` stands for the column)."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+    templates = {}
+
+    def __init__(self, column):
+        self.column = column
+
+
+@compiles(OneColumnForm)
+def _one_column_form(element, compiler, **kw):
+    template = element.templates[compiler.dialect.name]
+    return template.format(compiler.process(element.column, **kw))
+
+
+class ClockText(OneColumnForm):
+    """A TIME as the API writes it, `HH:MM` (SQLite holds a TIME as `HH:MM:SS.ffffff`)."""
+
+    type = String()
+    inherit_cache = True
+    templates = {"postgresql": "to_char({}, 'HH24:MI')", "sqlite": "substr({}, 1, 5)"}
+
+
+class DateText(OneColumnForm):
+    """A DATE as the API writes it, `YYYY-MM-DD` (SQLite holds a DATE as that text)."""
+
+    type = String()
+    inherit_cache = True
+    templates = {"postgresql": "to_char({}, 'YYYY-MM-DD')", "sqlite": "{}"}
+
+
+class CodePointOrder(OneColumnForm):
+    """A text column ordered by code point, as Python's `sorted` orders strings, whatever
+    the database's collation (SQLite's default, BINARY, is code point order)."""
+
+    type = String()
+    inherit_cache = True
+    templates = {"postgresql": '({} COLLATE "C")', "sqlite": "{}"}

@@ -11,8 +11,10 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from marshmallow import ValidationError
+from sqlalchemy import case, select
 
-from inquick.models.schedules import WEEKDAYS, ScheduleException, WeeklyWindow
+from inquick.models.schedules import WEEKDAYS, Schedule, ScheduleException, WeeklyWindow
+from inquick.sql import ClockText, DateText, json_list
 
 CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # 00:00 to 23:59; no 24:00
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -30,28 +32,33 @@ def check_time_zone(value):
         raise ValidationError("must be an IANA time zone name, such as America/New_York")
 
 
-def clock(value):
-    return value.strftime("%H:%M") if value is not None else None
+def weekly_hours():
+    """The schedule's opening windows in its local time, Monday first, as JSON."""
+    rows = (
+        select(
+            case(dict(enumerate(WEEKDAYS)), value=WeeklyWindow.weekday),
+            ClockText(WeeklyWindow.opens_at),
+            ClockText(WeeklyWindow.closes_at),
+        )
+        .where(WeeklyWindow.schedule_id == Schedule.id)
+        .order_by(WeeklyWindow.weekday, WeeklyWindow.opens_at)
+    )
+    return json_list(rows, ("day", "opens-at", "closes-at"), correlate=[Schedule])
 
 
-def weekly_hours(schedule):
-    """The opening windows in the schedule's local time, Monday first."""
-    return [
-        {"day": WEEKDAYS[w.weekday], "opens-at": clock(w.opens_at), "closes-at": clock(w.closes_at)}
-        for w in schedule.weekly_windows
-    ]
-
-
-def dated_exceptions(schedule):
-    return [
-        {
-            "date": e.on_date.isoformat(),
-            "closed": e.closed,
-            "opens-at": clock(e.opens_at),
-            "closes-at": clock(e.closes_at),
-        }
-        for e in schedule.exceptions
-    ]
+def dated_exceptions():
+    """The schedule's dated exceptions, earliest first, as JSON."""
+    rows = (
+        select(
+            DateText(ScheduleException.on_date),
+            ScheduleException.closed,
+            ClockText(ScheduleException.opens_at),
+            ClockText(ScheduleException.closes_at),
+        )
+        .where(ScheduleException.schedule_id == Schedule.id)
+        .order_by(ScheduleException.on_date)
+    )
+    return json_list(rows, ("date", "closed", "opens-at", "closes-at"), correlate=[Schedule])
 
 
 def read_clock(entry, member, where):

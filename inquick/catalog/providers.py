@@ -23,7 +23,8 @@ from inquick.models import (
     WeeklyWindow,
 )
 from inquick.models.catalog import provider_medical_groups
-from inquick.sql import JsonListContains
+from inquick.models.schedules import schedule_appointment_types
+from inquick.sql import CodePointOrder, JsonListContains, json_list
 
 # Local-time periods, [start, end): a window overlapping a period makes the provider match.
 PERIODS = {
@@ -156,4 +157,37 @@ def nearest_first(value):
         .scalar_subquery()
     )
     # Providers without a located schedule come last (`a` never exceeds 1).
-    return func.coalesce(nearness, 2).asc()
+    return func.coalesce(nearness, 2)
+
+
+# A provider's list-shaped attributes, built by the database with the provider's row.
+
+
+def offered_appointment_types():
+    """`[{id, name}]` of the types the provider's active schedules offer, highest priority
+    first (then by id)."""
+    offered = (
+        select(schedule_appointment_types.c.appointment_type_id)
+        .join(Schedule, Schedule.id == schedule_appointment_types.c.schedule_id)
+        .where(Schedule.provider_id == Provider.id, Schedule.active.is_(True))
+        .correlate(Provider)
+    )
+    rows = (
+        select(AppointmentType.slug, AppointmentType.name)
+        .where(AppointmentType.id.in_(offered))
+        .order_by(AppointmentType.priority, CodePointOrder(AppointmentType.slug))
+    )
+    return json_list(rows, ("id", "name"), correlate=[Provider])
+
+
+def medical_groups():
+    """`[{id, name}]` of the provider's medical groups, by id."""
+    rows = (
+        select(MedicalGroup.slug, MedicalGroup.name)
+        .join(
+            provider_medical_groups, provider_medical_groups.c.medical_group_id == MedicalGroup.id
+        )
+        .where(provider_medical_groups.c.provider_id == Provider.id)
+        .order_by(MedicalGroup.slug)
+    )
+    return json_list(rows, ("id", "name"), correlate=[Provider])

@@ -5,6 +5,8 @@ from urllib.parse import quote, urlencode
 
 from flask import g, request
 
+from inquick.jsonapi.records import Reader
+
 # Query parameters that never appear in links we hand out: a link is pasted, logged and
 # cached, and a key in it would leak.
 PRIVATE_PARAMETERS = ("api_key",)
@@ -22,93 +24,88 @@ def request_url(**replace):
     return request.base_url + ("?" + urlencode(args) if args else "")
 
 
-class CompoundDocument:
-    """Collects primary data and included resources, each (type, id) pair once."""
+JSONAPI = {"version": "1.1"}
 
-    def __init__(self, params):
-        self.params = params
+
+class CompoundDocument:
+    """Primary data and included resources from records, each (type, id) pair once."""
+
+    def __init__(self, fields):
+        self.fields = fields
         self.root = api_root()
-        self.objects = {}
+        self.prefixes = {}
         self.primary = set()
         self.linked = set()
+        self.included_records = []
 
-    def resource_url(self, resource, obj):
-        return f"{self.root}/{resource.type}/{quote(resource.object_id(obj), safe='')}"
-
-    def identifier(self, resource, obj):
-        return {"type": resource.type, "id": resource.object_id(obj)}
-
-    def resource_object(self, resource, obj):
-        """The resource object for `obj`, built once per document."""
-        key = (resource.type, resource.object_id(obj))
-        built = self.objects.get(key)
-        if built is not None:
-            return built
-        wanted = self.params.fields.get(resource.type)
-        self_url = self.resource_url(resource, obj)
-        built = {"type": resource.type, "id": key[1]}
-        attributes = {
-            name: schema_field.serialize(schema_field.name, obj)
-            for name, schema_field in resource.attributes.items()
-            if wanted is None or name in wanted
-        }
-        if attributes:
-            built["attributes"] = attributes
-        relationships = {
-            name: self.relationship_object(resource, obj, self_url, name)
-            for name in resource.relationships
-            if wanted is None or name in wanted
-        }
-        if relationships:
+    def resource_object(self, record):
+        """The resource object of `record`, built once per document."""
+        if record.built is not None:
+            return record.built
+        resource = record.resource
+        wanted = self.fields.get(resource.type)
+        built = {"type": resource.type, "id": record.id}
+        if record.attributes:
+            built["attributes"] = record.attributes
+        prefix = self.prefixes.get(resource.type)
+        if prefix is None:
+            prefix = self.prefixes[resource.type] = f"{self.root}/{resource.type}/"
+        self_url = prefix + quote(record.id, safe="")
+        names = (
+            resource.relationships
+            if wanted is None
+            else [name for name in resource.relationships if name in wanted]
+        )
+        if names:
+            relationships = {}
+            for name in names:
+                relationship = {}
+                if resource.relationship_links:
+                    relationship["links"] = {
+                        "self": f"{self_url}/relationships/{name}",
+                        "related": f"{self_url}/{name}",
+                    }
+                if name in record.linkage:
+                    relationship["data"] = self.linkage(resource.relationships[name],
+                                                        record.linkage[name])  # fmt: skip
+                relationships[name] = relationship
             built["relationships"] = relationships
-        if resource.links_to(obj):
+        if record.has_url:
             built["links"] = {"self": self_url}
-        self.objects[key] = built
+        record.built = built
         return built
 
-    def relationship_object(self, resource, obj, self_url, name):
-        """Links to the relationship's endpoints, and its linkage where always given."""
-        relationship = {}
-        if resource.relationship_links:
-            relationship["links"] = {
-                "self": f"{self_url}/relationships/{name}",
-                "related": f"{self_url}/{name}",
-            }
-        if name in resource.always_linked:
-            spec = resource.relationships[name]
-            relationship["data"] = self.linkage(spec, resource.related(obj, spec))
-        return relationship
-
-    def linkage(self, relationship, related):
-        target = relationship.target
+    def linkage(self, relationship, ids):
+        target = relationship.target.type
         if relationship.many:
-            return [self.identifier(target, o) for o in related]
-        return None if related is None else self.identifier(target, related)
+            return [{"type": target, "id": i} for i in ids]
+        return None if ids is None else {"type": target, "id": ids}
 
-    def add(self, resource, obj, include_tree, primary=False):
-        """Add `obj` and, following `include_tree`, everything it includes."""
-        built = self.resource_object(resource, obj)
+    def add(self, record, include_tree, primary=False):
+        """Add `record` and, following `include_tree`, the records it includes."""
+        key = (record.resource.type, record.id)
         if primary:
-            self.primary.add((built["type"], built["id"]))
-        marker = (built["type"], built["id"], id(include_tree))
+            self.primary.add(key)
+        marker = (key, id(include_tree))
         if marker in self.linked:
-            return built
+            return
         self.linked.add(marker)
+        if not primary:
+            self.included_records.append(record)
         for name, subtree in include_tree.items():
-            relationship = resource.relationships[name]
-            related = resource.related(obj, relationship)
-            if name in built.get("relationships", {}):
-                built["relationships"][name]["data"] = self.linkage(relationship, related)
-            for target_obj in related if relationship.many else filter(None, [related]):
-                self.add(relationship.target, target_obj, subtree)
-        return built
-
-    def included(self):
-        return [o for key, o in self.objects.items() if key not in self.primary]
+            related = record.related.get(name)
+            for child in related if isinstance(related, list) else filter(None, [related]):
+                self.add(child, subtree)
 
     def finish(self, data, links, meta=None):
-        document = {"jsonapi": {"version": "1.1"}, "links": links, "data": data}
-        included = self.included()
+        """The document; included resources are built last, when every linkage is known."""
+        document = {"jsonapi": JSONAPI, "links": links, "data": data}
+        seen, included = set(self.primary), []
+        for record in self.included_records:
+            key = (record.resource.type, record.id)
+            if key not in seen:
+                seen.add(key)
+                included.append(self.resource_object(record))
         if included:
             document["included"] = included
         if meta:
@@ -116,20 +113,28 @@ class CompoundDocument:
         return document
 
 
-def single_document(resource, obj, params):
+def single_document(record, params):
     """The document for one resource (or null)."""
-    document = CompoundDocument(params)
-    data = None if obj is None else document.add(resource, obj, params.include, primary=True)
+    document = CompoundDocument(params.fields)
+    data = None
+    if record is not None:
+        document.add(record, params.include, primary=True)
+        data = document.resource_object(record)
     return document.finish(data, {"self": request_url()})
 
 
-def collection_document(resource, objects, params, record_count, *, identifiers_only=False):
-    """The document for one page of a collection, with pagination links and counts."""
-    document = CompoundDocument(params)
-    if identifiers_only:
-        data = [document.identifier(resource, o) for o in objects]
+def collection_document(records, params, record_count, *, identifiers=None):
+    """The document for one page of a collection, with pagination links and counts.
+
+    `identifiers` (a type) makes it linkage only: resource identifiers of that type.
+    """
+    document = CompoundDocument(params.fields)
+    if identifiers is not None:
+        data = [{"type": identifiers.type, "id": record.id} for record in records]
     else:
-        data = [document.add(resource, o, params.include, primary=True) for o in objects]
+        for record in records:
+            document.add(record, params.include, primary=True)
+        data = [document.resource_object(record) for record in records]
     number, size = params.page_number, params.page_size
     page_count = max(1, math.ceil(record_count / size))
 
@@ -147,11 +152,14 @@ def collection_document(resource, objects, params, record_count, *, identifiers_
     return document.finish(data, links, meta)
 
 
-def linkage_document(relationship, related, self_url, related_url):
+def linkage_document(relationship, record, self_url, related_url):
     """The document of a to-one relationship endpoint: linkage only."""
-    document = CompoundDocument(None)
-    return {
-        "jsonapi": {"version": "1.1"},
-        "links": {"self": self_url, "related": related_url},
-        "data": document.linkage(relationship, related),
-    }
+    data = None if record is None else {"type": relationship.target.type, "id": record.id}
+    return {"jsonapi": JSONAPI, "links": {"self": self_url, "related": related_url}, "data": data}
+
+
+def object_document(resource, obj, params):
+    """The document for one object of a type built in Python (no table behind it)."""
+    reader = Reader(params.fields)
+    [record] = reader.objects(resource, [obj], params.include)
+    return single_document(record, params)

@@ -7,14 +7,16 @@ marshmallow-jsonapi schema, so the schema stays the single description of a type
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from marshmallow_jsonapi.fields import BaseRelationship
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.orm.properties import ColumnProperty
 
 from inquick.jsonapi.errors import InvalidFilter
+from inquick.jsonapi.read_plan import KEY, ReadPlan
+from inquick.jsonapi.records import Link
 
 REGISTRY = {}
 
@@ -49,7 +51,8 @@ class Filter:
     `condition(value)` returns a WHERE clause (or None for "no restriction"); filters
     sharing a `together` function have their clauses combined by it into one clause, for
     conditions that must hold on the same related row. A filter with `order(value)`
-    orders the results instead. Both raise `InvalidFilter` for a malformed value.
+    orders the results instead (by the expression it returns, ascending, before any
+    `sort`). Both raise `InvalidFilter` for a malformed value.
     """
 
     condition: object = None
@@ -66,12 +69,10 @@ class Resource:
     model: type
     default_sort: tuple = ("id",)
     filters: dict = field(default_factory=dict)
-    # Loader options that serializing an object always needs (attributes read across tables).
-    always_load: tuple = ()
-    # How a relationship's related objects are queried, for relationships that are not a
-    # plain SQLAlchemy relationship: name -> callable(parent) -> select of the target model.
-    related_queries: dict = field(default_factory=dict)
-    # Relationships whose linkage is always given (their targets are loaded anyway).
+    # How rows pair up for relationships that are not a plain SQLAlchemy relationship of
+    # the model: name -> callable() -> `Link`.
+    links: dict = field(default_factory=dict)
+    # Relationships whose linkage is always given.
     always_linked: tuple = ()
     # Sort keys for attributes that are not a plain column: JSON name -> column.
     extra_sorts: dict = field(default_factory=dict)
@@ -116,13 +117,14 @@ class Resource:
         return self.id_column().in_([i for i in map(self.parse_id, ids) if i is not None])
 
     def apply_filters(self, statement, filters):
-        """Narrow (and maybe order) `statement` by {key: (value, parameter name)}."""
-        grouped = {}
+        """`statement` narrowed by {key: (value, parameter name)}, and the expressions the
+        filters order by (first, before any `sort`)."""
+        grouped, leading = {}, []
         for key, (value, parameter) in filters.items():
             declared = self.filters[key]
             try:
                 if declared.order is not None:
-                    statement = statement.order_by(declared.order(value))
+                    leading.append(declared.order(value))
                     continue
                 clause = declared.condition(value)
             except InvalidFilter as error:
@@ -136,7 +138,7 @@ class Resource:
                 statement = statement.where(clause)
         for combine, clauses in grouped.items():
             statement = statement.where(combine(clauses))
-        return statement
+        return statement, leading
 
     def check_filters(self, filters):
         """Refuse a malformed filter value (400) now, before the request does anything else.
@@ -157,13 +159,40 @@ class Resource:
                 sorts[key] = column
         return sorts
 
+    @cached_property
+    def read_plan(self):
+        """What reads of this type select, built from its schema on first use."""
+        return ReadPlan(self)
+
     def base_query(self):
-        """The statement every request on this type starts from; `scoped` narrows it."""
+        """The objects a write may change: those the caller may see (`scoped`)."""
         return self.scoped(select(self.model))
+
+    def keys_query(self):
+        """The keys of the rows the caller may see: every read starts from these."""
+        return self.scoped(select(self.read_plan.key.label(KEY)))
 
     def list_query(self):
         """What the collection endpoint lists: by default, everything the caller may address."""
-        return self.base_query()
+        return self.keys_query()
+
+    def link(self, relationship):
+        """How `relationship` pairs this type's rows with its target's (a `Link`)."""
+        custom = self.links.get(relationship.name)
+        if custom is not None:
+            return custom()
+        attribute = getattr(self.model, relationship.attribute)
+        order = attribute.property.order_by or ()
+        statement = (
+            select(
+                self.read_plan.key.label("parent"),
+                relationship.target.read_plan.key.label("target"),
+                *(column.label(f"o{n}") for n, column in enumerate(order)),
+            )
+            .select_from(self.model)
+            .join(attribute)
+        )
+        return Link(statement, self.read_plan.key)
 
     def links_to(self, obj):
         """Whether `obj` has a URL of its own."""
@@ -186,7 +215,7 @@ class Resource:
         return str(getattr(obj, self.id_attribute))
 
     def related(self, obj, relationship):
-        """The object(s) a relationship points at, as loaded."""
+        """The object(s) a relationship points at, for a type built in Python."""
         return getattr(obj, relationship.attribute)
 
     def lock(self, obj):
@@ -199,9 +228,3 @@ class Resource:
     def settle(self, obj):
         """Complete and cross-check an object after a write: the errors found, if any."""
         return []
-
-    def loader(self, relationship, nested=()):
-        """The eager-loading option for one relationship, with its target's own needs."""
-        option = selectinload(getattr(self.model, relationship.attribute))
-        sub_options = (*relationship.target.always_load, *nested)
-        return option.options(*sub_options) if sub_options else option

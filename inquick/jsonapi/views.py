@@ -3,8 +3,7 @@
 from functools import partial
 
 from flask import request
-from sqlalchemy import func, select
-from sqlalchemy.orm import with_parent
+from sqlalchemy import select
 
 from inquick.extensions import db
 from inquick.jsonapi.document import (
@@ -16,81 +15,75 @@ from inquick.jsonapi.document import (
 from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
+from inquick.jsonapi.records import Reader
 
 
-def include_loaders(resource, include_tree):
-    """One eager-loading option per relationship in the include tree, nested like the tree."""
-    loaders = []
-    for name, subtree in include_tree.items():
-        relationship = resource.relationships[name]
-        nested = include_loaders(relationship.target, subtree)
-        loaders.append(resource.loader(relationship, nested=nested))
-    return loaders
-
-
-def loader_options(resource, include_tree):
-    """Everything serializing a page needs, one query per relationship level.
-
-    This is what keeps a request's query count independent of its page size.
-    """
-    return [*resource.always_load, *include_loaders(resource, include_tree)]
-
-
-def fetch_page(resource, statement, params):
-    """One page of `statement` in the requested order, and the total count."""
-    statement = resource.apply_filters(statement, params.filters)
-    count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    order = [column.desc() if descending else column.asc() for column, descending in params.sort]
-    order.append(resource.id_column().asc())  # a stable order whatever the sort keys
-    statement = (
-        statement.order_by(*order)
-        .limit(params.page_size)
-        .offset((params.page_number - 1) * params.page_size)
-        .options(*loader_options(resource, params.include))
-    )
-    return db.session.scalars(statement).unique().all(), count
-
-
-def find(resource, object_id, include_tree=None):
-    """The object with this id among those the caller may see, or a 404."""
+def find(resource, object_id):
+    """The object with this id among those the caller may see, or a 404 (for writes)."""
     parsed = resource.parse_id(object_id)
     obj = None
     if parsed is not None:
         statement = resource.base_query().where(resource.id_column() == parsed)
-        if include_tree is not None:
-            statement = statement.options(*loader_options(resource, include_tree))
-        obj = db.session.scalars(statement).unique().one_or_none()
+        obj = db.session.scalars(statement).one_or_none()
     if obj is None:
         raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
     return obj
 
 
+def find_key(resource, object_id):
+    """The key of the row with this id among those the caller may see, or a 404."""
+    parsed = resource.parse_id(object_id)
+    key = None
+    if parsed is not None:
+        key = db.session.scalar(resource.keys_query().where(resource.id_column() == parsed))
+    if key is None:
+        raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
+    return key
+
+
+def completed(reader, resource, records, include_tree):
+    """`records` with what the document shows of their relationships read."""
+    reader.include(resource, records, include_tree)
+    reader.always_linked(resource, records, include_tree)
+    return records
+
+
+def read_one(resource, object_id, params):
+    """The record of the resource with this id, with its includes, or a 404."""
+    parsed = resource.parse_id(object_id)
+    reader = Reader(params.fields)
+    record = None
+    if parsed is not None:
+        record = reader.one(resource, resource.id_column() == parsed)
+    if record is None:
+        raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
+    return completed(reader, resource, [record], params.include)[0]
+
+
 def list_resources(resource):
     """GET /TYPE"""
     params = parse_query(request.args, resource, collection=True)
-    objects, count = fetch_page(resource, resource.list_query(), params)
-    document = collection_document(resource, objects, params, count)
-    resource.on_read(objects, params)
+    reader = Reader(params.fields)
+    records, count = reader.page(resource, resource.list_query(), params)
+    completed(reader, resource, records, params.include)
+    document = collection_document(records, params, count)
+    resource.on_read(records, params)
     return document_response(document)
 
 
 def show_resource(resource, object_id):
     """GET /TYPE/{id}"""
     params = parse_query(request.args, resource, collection=False)
-    obj = find(resource, object_id, params.include)
-    document = single_document(resource, obj, params)
-    resource.on_read([obj], params)
+    record = read_one(resource, object_id, params)
+    document = single_document(record, params)
+    resource.on_read([record], params)
     return document_response(document)
 
 
-def related_statement(resource, parent, relationship):
-    """The target type's statement narrowed to what `parent` points at."""
-    target = relationship.target
-    custom = resource.related_queries.get(relationship.name)
-    if custom is not None:
-        return target.scoped(custom(parent))
-    attribute = getattr(resource.model, relationship.attribute)
-    return target.base_query().where(with_parent(parent, attribute))
+def linked_keys(resource, relationship, parent_key):
+    """A SELECT of the keys of what `relationship` links the row `parent_key` to."""
+    pairs = resource.link(relationship).narrowed(lambda parent: parent == parent_key)
+    return select(pairs.c.target)
 
 
 def related_url():
@@ -101,40 +94,44 @@ def related_url():
 def show_related(resource, object_id, name, *, identifiers_only=False):
     """GET /TYPE/{id}/REL and GET /TYPE/{id}/relationships/REL"""
     relationship = resource.relationships[name]
-    parent = find(resource, object_id)
+    parent_key = find_key(resource, object_id)
     if relationship.many:
-        document = related_collection(resource, parent, relationship, identifiers_only)
+        document = related_collection(resource, parent_key, relationship, identifiers_only)
     else:
-        document = related_single(resource, parent, relationship, identifiers_only)
+        document = related_single(resource, parent_key, relationship, identifiers_only)
     return document_response(document)
 
 
-def related_collection(resource, parent, relationship, identifiers_only):
+def related_collection(resource, parent_key, relationship, identifiers_only):
     """A to-many relationship: a paginated, sortable, filterable list of the target type."""
     target = relationship.target
     params = parse_query(request.args, target, collection=True, linkage=identifiers_only)
-    statement = related_statement(resource, parent, relationship)
-    objects, count = fetch_page(target, statement, params)
-    document = collection_document(
-        target, objects, params, count, identifiers_only=identifiers_only
+    # Linkage needs no attribute: the fieldset of the target is then empty.
+    reader = Reader({target.type: ()} if identifiers_only else params.fields)
+    statement = target.keys_query().where(
+        target.read_plan.key.in_(linked_keys(resource, relationship, parent_key))
     )
+    records, count = reader.page(target, statement, params)
     if identifiers_only:
+        document = collection_document(records, params, count, identifiers=target)
         document["links"]["related"] = related_url()
-    return document
+        return document
+    completed(reader, target, records, params.include)
+    return collection_document(records, params, count)
 
 
-def related_single(resource, parent, relationship, identifiers_only):
-    """A to-one relationship: the target (or null), found again within the caller's scope."""
+def related_single(resource, parent_key, relationship, identifiers_only):
+    """A to-one relationship: the target (or null), found within the caller's scope."""
     target = relationship.target
     params = parse_query(request.args, target, collection=False, linkage=identifiers_only)
-    obj = resource.related(parent, relationship)
-    if obj is not None:
-        statement = target.base_query().where(target.id_column() == target.object_id(obj))
-        statement = statement.options(*loader_options(target, params.include))
-        obj = db.session.scalars(statement).unique().one_or_none()
+    reader = Reader({target.type: ()} if identifiers_only else params.fields)
+    key = target.read_plan.key
+    record = reader.one(target, key.in_(linked_keys(resource, relationship, parent_key)))
     if identifiers_only:
-        return linkage_document(relationship, obj, request_url(), related_url())
-    return single_document(target, obj, params)
+        return linkage_document(relationship, record, request_url(), related_url())
+    if record is not None:
+        completed(reader, target, [record], params.include)
+    return single_document(record, params)
 
 
 def register_routes(blueprint, resource, routes, *, decorators, aliases):

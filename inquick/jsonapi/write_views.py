@@ -32,7 +32,7 @@ from inquick.jsonapi.request_document import (
     read_resource_object,
     read_update,
 )
-from inquick.jsonapi.views import find, register_routes, show_related
+from inquick.jsonapi.views import find, read_one, register_routes, show_related
 
 
 def commit(conflict):
@@ -131,9 +131,9 @@ def apply_changes(resource, obj, values, linkage):
 
 
 def stored_resource_answer(resource, obj, params, status):
-    """The object as stored now, with the includes the request asked for."""
-    obj = find(resource, resource.object_id(obj), params.include)
-    return document_answer(single_document(resource, obj, params), status)
+    """The object as stored now, read as any read reads it, with the includes asked for."""
+    record = read_one(resource, resource.object_id(obj), params)
+    return document_answer(single_document(record, params), status)
 
 
 def create_resource(resource):

@@ -149,12 +149,6 @@ class Provider(TenantOwned, db.Model):
         order_by="(Schedule.sort_order, Schedule.id)",
     )
 
-    @property
-    def offered_appointment_types(self):
-        """The types offered across the provider's active schedules, highest priority first."""
-        offered = {t.id: t for s in self.schedules for t in s.appointment_types}
-        return sorted(offered.values(), key=lambda t: (t.priority, t.slug))
-
 
 Location.schedules = relationship(
     "Schedule",

@@ -3,14 +3,13 @@
 A schedule's own list of plans replaces its location's, which replaces its region's,
 which replaces the health system's default plans. An empty list means "inherit". The
 resolution is a UNION of four arms, each taking a level only where every level below
-it is empty; it is the `secondary` of `Schedule.effective_insurance_plans`, so eager
-loading, related endpoints and filters all read the same answer.
+it is empty. Reads of a schedule's plans and the insurance filters all read `effective`,
+so they give the same answer.
 """
 
 from sqlalchemy import and_, exists, select, union_all
-from sqlalchemy.orm import foreign, relationship, selectinload
+from sqlalchemy.orm import relationship
 
-from inquick.extensions import db
 from inquick.models.catalog import (
     InsurancePlan,
     Location,
@@ -68,58 +67,3 @@ Schedule.effective_insurance_plans = relationship(
     viewonly=True,
     order_by=InsurancePlan.slug,
 )
-
-
-# The same pairs with each plan's slug (their order), mapped one row per pair. Loading a
-# page's plans through it filters by the page's schedule ids *on the union's own column*,
-# which PostgreSQL pushes into every arm; `Schedule.effective_insurance_plans`, a secondary
-# join, filters the parent table instead, so the union is first worked out for every
-# schedule of every system (100 ms at 40,000 schedules, against 2 ms).
-accepted = (
-    select(effective.c.schedule_id, effective.c.insurance_plan_id, InsurancePlan.slug)
-    .join(InsurancePlan, InsurancePlan.id == effective.c.insurance_plan_id)
-    .subquery("accepted_plans")
-)
-
-
-class AcceptedPlan(db.Model):
-    """That a schedule accepts a plan, in effect (read-only)."""
-
-    __table__ = accepted
-    __mapper_args__ = {"primary_key": [accepted.c.schedule_id, accepted.c.insurance_plan_id]}
-
-    plan = relationship(
-        InsurancePlan,
-        primaryjoin=InsurancePlan.id == foreign(accepted.c.insurance_plan_id),
-        viewonly=True,
-    )
-
-
-Schedule.accepted_plans = relationship(
-    AcceptedPlan,
-    primaryjoin=Schedule.id == foreign(AcceptedPlan.schedule_id),
-    viewonly=True,
-    order_by=AcceptedPlan.slug,
-)
-Schedule.plans_in_effect = property(
-    lambda schedule: [link.plan for link in schedule.accepted_plans],
-    doc="The plans the schedule accepts in effect, as loaded by `accepted_plans`.",
-)
-
-
-def plans_in_effect_loader():
-    """The eager-loading option behind `Schedule.plans_in_effect`: two queries per page."""
-    return selectinload(Schedule.accepted_plans).selectinload(AcceptedPlan.plan)
-
-
-def plans_accepted_by(schedule):
-    """A SELECT of the plans `schedule` accepts.
-
-    Written out rather than through `with_parent`, which mis-adapts a relationship whose
-    secondary is a union.
-    """
-    return (
-        select(InsurancePlan)
-        .join(effective, effective.c.insurance_plan_id == InsurancePlan.id)
-        .where(effective.c.schedule_id == schedule.id)
-    )

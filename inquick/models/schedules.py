@@ -76,10 +76,6 @@ class Schedule(Timestamped, db.Model):
         """Schedules are addressed by their UUID."""
         return self.id
 
-    @property
-    def service_name(self):
-        return self.service.name if self.service else None
-
 
 class WeeklyWindow(db.Model):
     """An opening window on one weekday, in the schedule's local time."""

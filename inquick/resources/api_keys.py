@@ -9,10 +9,11 @@ from inquick.auth.keys import SCOPES, issue_key, require_scope
 from inquick.extensions import db
 from inquick.jsonapi.document import api_root, single_document
 from inquick.jsonapi.errors import ErrorList, Unprocessable
+from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import read_resource_object
-from inquick.jsonapi.views import add_resource_routes, find
+from inquick.jsonapi.views import add_resource_routes, find, read_one
 from inquick.models import ApiKey
 from inquick.models.base import as_utc
 from inquick.resources.base import CatalogResource, dasherize
@@ -28,16 +29,21 @@ def moment(value):
 WRITABLE = {"scopes", "label", "rate-limit"}
 
 
+def scope_list(scopes):
+    """The stored space-separated scopes, in the order SCOPES lists them."""
+    return sorted(set(scopes.split()), key=SCOPES.index)
+
+
 class ApiKeySchema(Schema):
     id = fields.Str()
     prefix = fields.Str()
     mode = fields.Str()
-    scopes = fields.Function(lambda key: sorted(key.scope_set, key=SCOPES.index))
+    scopes = Computed(ApiKey.scopes, convert=scope_list)
     label = fields.Str(allow_none=True)
     rate_limit = fields.Int(allow_none=True)
-    created_at = fields.Function(lambda key: moment(key.created_at))
-    last_used_at = fields.Function(lambda key: moment(key.last_used_at))
-    revoked_at = fields.Function(lambda key: moment(key.revoked_at))
+    created_at = Computed(ApiKey.created_at, convert=moment)
+    last_used_at = Computed(ApiKey.last_used_at, convert=moment)
+    revoked_at = Computed(ApiKey.revoked_at, convert=moment)
 
     class Meta:
         type_ = "api-keys"
@@ -89,7 +95,8 @@ def create_api_key():
     )
     db.session.add(key)
     db.session.commit()
-    document = single_document(api_keys, key, QueryParams())
+    params = QueryParams()
+    document = single_document(read_one(api_keys, str(key.id), params), params)
     document["data"]["attributes"]["secret"] = secret
     location = f"{api_root()}/api-keys/{key.id}"
     return document_response(document, 201, {"Location": location, "Cache-Control": "no-store"})

@@ -4,22 +4,18 @@ from flask import g
 from marshmallow import ValidationError, validate
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from inquick.catalog import providers as search
 from inquick.extensions import db
 from inquick.jsonapi.errors import NotFound
+from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.resource import Filter
-from inquick.models import MedicalGroup, Provider, Schedule
+from inquick.models import MedicalGroup, Provider
 from inquick.resources.base import URL, CatalogResource, catalog_blueprint, dasherize, not_blank
 
 PROVIDER_TYPES = ("Practitioner", "HealthResource")
 GENDERS = ("male", "female")
 AFFILIATIONS = ("employed", "affiliated")
-
-
-def summaries(items):
-    return [{"id": item.slug, "name": item.name} for item in items]
 
 
 def read_summary_ids(value):
@@ -75,11 +71,9 @@ class ProviderSchema(Schema):
     card_image = fields.Str(allow_none=True, validate=URL)
     profile_image = fields.Str(allow_none=True, validate=URL)
     # What the provider's schedules offer: set on the schedules, not here.
-    appointment_types = fields.Function(
-        lambda p: summaries(p.offered_appointment_types), dump_only=True
-    )
+    appointment_types = Computed(search.offered_appointment_types)
     # Written in the shape it is read: [{"id": ...}] ("name" may be sent back; it is ignored).
-    medical_groups = fields.Function(lambda p: summaries(p.medical_groups), read_summary_ids)
+    medical_groups = Computed(search.medical_groups, load=read_summary_ids)
     schedules = fields.Relationship(type_="schedules", many=True)
 
     class Meta:
@@ -101,9 +95,5 @@ providers = ProviderResource(
     Provider,
     default_sort=("name",),
     filters=FILTERS,
-    always_load=(
-        selectinload(Provider.medical_groups),
-        selectinload(Provider.schedules).selectinload(Schedule.appointment_types),
-    ),
 )
 blueprint = catalog_blueprint(providers)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from flask import g, request
 from marshmallow import validate
 from marshmallow_jsonapi import Schema, fields
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from inquick.auth.keys import require_scope
 from inquick.booking.audit import record_access
@@ -28,13 +28,15 @@ from inquick.jsonapi.errors import (
     NotFound,
     Unprocessable,
 )
+from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import check_parameter_names
+from inquick.jsonapi.records import Link
 from inquick.jsonapi.resource import Filter
 from inquick.jsonapi.views import find
 from inquick.jsonapi.write_views import commit
-from inquick.models import Schedule
-from inquick.models.coverage import plans_accepted_by, plans_in_effect_loader
+from inquick.models import InsurancePlan, Schedule, Service
+from inquick.models.coverage import effective
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
 
 AGE_DIRECTIONS = ("older", "younger")
@@ -49,15 +51,17 @@ class ScheduleSchema(Schema):
     time_zone_name = fields.Str(validate=check_time_zone)
     # The reference calls this attribute `service`; JSON:API forbids an attribute and a
     # relationship of one name, and `service` is the relationship (see the README).
-    service_name = fields.Str(dump_only=True)
+    service_name = Computed(
+        select(Service.name).where(Service.id == Schedule.service_id).scalar_subquery()
+    )
     accepting_new_patients = fields.Bool()
     age_limit_threshold = fields.Int(allow_none=True, validate=validate.Range(1, 130))
     age_limit_direction = fields.Str(allow_none=True, validate=validate.OneOf(AGE_DIRECTIONS))
     translator_languages = fields.List(
         fields.Str(validate=validate.Length(1, 100)), validate=validate.Length(max=50)
     )
-    hours = fields.Function(weekly_hours, read_weekly_hours, attribute="weekly_windows")
-    exceptions = fields.Function(dated_exceptions, read_exceptions, attribute="exceptions")
+    hours = Computed(weekly_hours, load=read_weekly_hours, attribute="weekly_windows")
+    exceptions = Computed(dated_exceptions, load=read_exceptions, attribute="exceptions")
     slot_interval_minutes = fields.Int(validate=validate.Range(5, 24 * 60))
     capacity = fields.Int(validate=validate.Range(1, 1000))
     minimum_notice_minutes = fields.Int(validate=validate.Range(0, 90 * 24 * 60))
@@ -65,9 +69,8 @@ class ScheduleSchema(Schema):
     location = fields.Relationship(type_="locations", required=True)
     provider = fields.Relationship(type_="providers", required=True)
     service = fields.Relationship(type_="services")
-    insurance_plans = fields.Relationship(
-        type_="insurance-plans", many=True, attribute="plans_in_effect"
-    )
+    # Read: the plans the schedule accepts in effect (`plans_in_effect`); written: its own.
+    insurance_plans = fields.Relationship(type_="insurance-plans", many=True)
     appointment_types = fields.Relationship(type_="appointment-types", many=True)
 
     class Meta:
@@ -95,14 +98,6 @@ class ScheduleResource(CatalogResource):
             raise Conflict(f"The schedules id {object_id!r} is taken.", pointer="/data/id")
         return Schedule(id=object_id, health_system=g.tenant)
 
-    def loader(self, relationship, nested=()):
-        """Plans in effect load through `AcceptedPlan`, filtered by the page's ids."""
-        if relationship.attribute != "plans_in_effect":
-            return super().loader(relationship, nested)
-        sub_options = (*relationship.target.always_load, *nested)
-        option = plans_in_effect_loader()
-        return option.options(*sub_options) if sub_options else option
-
     def lock(self, schedule):
         """A change of a schedule queues with its bookings, which re-read its rules after."""
         lock_schedule(db.session, schedule.id)
@@ -120,6 +115,20 @@ class ScheduleResource(CatalogResource):
         return []
 
 
+def plans_in_effect():
+    """The plans each schedule accepts, through the override chain, by plan id.
+
+    Narrowed by the union's own schedule column, which PostgreSQL pushes into every arm
+    of the union: the resolution runs for the schedules asked about, not for all.
+    """
+    statement = select(
+        effective.c.schedule_id.label("parent"),
+        effective.c.insurance_plan_id.label("target"),
+        InsurancePlan.slug.label("o0"),
+    ).join(InsurancePlan, InsurancePlan.id == effective.c.insurance_plan_id)
+    return Link(statement, effective.c.schedule_id)
+
+
 def is_uuid(text):
     try:
         return str(uuid.UUID(text)) == text
@@ -132,7 +141,7 @@ schedules = ScheduleResource(
     Schedule,
     default_sort=("sort-order", "name"),
     filters={"provider-type": Filter(held_by_provider_type)},
-    related_queries={"insurance-plans": plans_accepted_by},
+    links={"insurance-plans": plans_in_effect},
     # A write sets the schedule's own plans; a read shows the plans it accepts in effect.
     writable_relationships={
         "location": "location",
@@ -141,11 +150,6 @@ schedules = ScheduleResource(
         "insurance-plans": "insurance_plans",
         "appointment-types": "appointment_types",
     },
-    always_load=(
-        selectinload(Schedule.service),
-        selectinload(Schedule.weekly_windows),
-        selectinload(Schedule.exceptions),
-    ),
 )
 blueprint = catalog_blueprint(schedules, write_methods={"POST", "PATCH"})
 

@@ -16,7 +16,7 @@ from inquick.booking.stored_rules import rule_problems
 from inquick.booking.visit_rules import stored_rule
 from inquick.extensions import db
 from inquick.jsonapi.attributes import read_attributes
-from inquick.jsonapi.document import single_document
+from inquick.jsonapi.document import object_document
 from inquick.jsonapi.errors import (
     ErrorList,
     Forbidden,
@@ -114,7 +114,7 @@ def linked_schedule(data):
 
 def validation_answer(row, status):
     params = parse_query(request.args, validations, collection=False)
-    return document_answer(single_document(validations, stored_rule(row), params), status)
+    return document_answer(object_document(validations, stored_rule(row), params), status)
 
 
 @blueprint.get("/validations/<validation_id>")

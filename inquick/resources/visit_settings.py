@@ -9,7 +9,7 @@ from marshmallow_jsonapi import Schema, fields
 from inquick.auth.keys import require_scope
 from inquick.booking.visit_rules import ATTRIBUTES, enabled_fields, rules_for
 from inquick.jsonapi.attributes import read_attributes
-from inquick.jsonapi.document import single_document
+from inquick.jsonapi.document import object_document
 from inquick.jsonapi.errors import Forbidden
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
@@ -76,7 +76,7 @@ def show_visit_settings(schedule_id):
     params = parse_query(request.args, visit_settings, collection=False)
     params.include = {"validations": {}}
     schedule = active_schedule(schedule_id)
-    return document_response(single_document(visit_settings, settings_of(schedule), params))
+    return document_response(object_document(visit_settings, settings_of(schedule), params))
 
 
 @blueprint.patch("/visit-settings/<schedule_id>")
@@ -98,4 +98,4 @@ def change_visit_settings(schedule_id):
     for name, value in values.items():
         setattr(schedule.visit_settings, name, value)
     commit("The settings were changed at the same moment; retry.")
-    return document_response(single_document(visit_settings, settings_of(schedule), params))
+    return document_response(object_document(visit_settings, settings_of(schedule), params))

@@ -1,11 +1,11 @@
 """visits: booking with a visit token (POST), reading (visits:read) and changing (visits:write)."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g, request
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from inquick.auth.keys import require_scope
 from inquick.auth.tenancy import bearer_token, refuse_live_on_sandbox_host
@@ -34,11 +34,13 @@ from inquick.jsonapi.errors import (
     NotFound,
     Unprocessable,
 )
+from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import linked_id, read_resource_object
-from inquick.jsonapi.views import add_resource_routes, find
-from inquick.models import HealthSystem, Schedule, Visit
+from inquick.jsonapi.views import add_resource_routes, find, read_one
+from inquick.models import AppointmentType, HealthSystem, Schedule, Visit
+from inquick.models.base import as_utc
 from inquick.models.visits import STATUSES
 from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address, spend_for_bookings
@@ -47,23 +49,42 @@ from inquick.resources.base import CatalogResource, active_schedule, dasherize
 blueprint = Blueprint("visits", __name__)
 
 
+PATIENT = Visit.__table__.c.patient
+
+
 def patient_field(name):
     """One of the patient's attributes, as submitted (null when it was not)."""
-    return fields.Function(lambda visit: visit.patient.get(name), data_key=name)
+    return Computed(PATIENT, convert=lambda patient: (patient or {}).get(name), data_key=name)
+
+
+def of_appointment_type(column):
+    """A column of the visit's appointment type (null without one)."""
+    return select(column).where(AppointmentType.id == Visit.appointment_type_id).scalar_subquery()
+
+
+def local_time(starts_at, time_zone_name):
+    """The start in the schedule's zone, so that its ISO form shows the local offset."""
+    return as_utc(starts_at).astimezone(ZoneInfo(time_zone_name)).isoformat()
 
 
 class VisitSchema(Schema):
     """A visit: the appointment, and (for `visits:read`) the patient's attributes."""
 
     id = fields.Str()
-    appointment_at = fields.DateTime()
-    appointment_type = fields.Function(lambda v: v.appointment_type and v.appointment_type.slug)
-    appointment_type_name = fields.Function(
-        lambda v: v.appointment_type and v.appointment_type.name
+    appointment_at = Computed(
+        (
+            Visit.starts_at,
+            select(Schedule.time_zone_name)
+            .where(Schedule.id == Visit.schedule_id)
+            .scalar_subquery(),
+        ),
+        convert=local_time,
     )
+    appointment_type = Computed(of_appointment_type(AppointmentType.slug))
+    appointment_type_name = Computed(of_appointment_type(AppointmentType.name))
     confirmation_number = fields.Int()
-    # Ids of the visit in connected EHR systems; none is connected yet.
-    remote_visit_ids = fields.Function(lambda _v: [])
+    # Ids of the visit in connected EHR systems; none is connected yet, so no column.
+    remote_visit_ids = Computed((), convert=list)
     status = fields.Str()
     reason = fields.Str(attribute="change_reason", allow_none=True)
     schedule = fields.Relationship(type_="schedules")
@@ -107,7 +128,6 @@ visits = CatalogResource(
     VisitSchema,
     Visit,
     default_sort=("appointment-at",),
-    always_load=(selectinload(Visit.schedule), selectinload(Visit.appointment_type)),
     always_linked=("schedule", "location", "provider"),
     extra_sorts={"appointment-at": Visit.starts_at},
     filters=VISIT_FILTERS,
@@ -153,7 +173,8 @@ def tenant_of(claims):
 def created(visit):
     """201 with the visit and its URL, without the patient's data."""
     location = f"{api_root()}/visits/{visit.id}"
-    document = single_document(visits, visit, QueryParams(fields={"visits": PUBLIC_FIELDS}))
+    params = QueryParams(fields={"visits": PUBLIC_FIELDS})
+    document = single_document(read_one(visits, visit.id, params), params)
     document["links"]["self"] = location
     return document_response(document, 201, {"Location": location})
 
@@ -266,8 +287,8 @@ def change_visit(object_id):
         key=g.api_key,
     )  # fmt: skip
     db.session.commit()
-    document = single_document(visits, visit, QueryParams(fields={"visits": CHANGE_FIELDS}))
-    return document_response(document)
+    params = QueryParams(fields={"visits": CHANGE_FIELDS})
+    return document_response(single_document(read_one(visits, visit.id, params), params))
 
 
 # What a change answers: the appointment and its state, not the patient's data.
