@@ -52,6 +52,8 @@ class Floor:
         self.connect = connect
         self.connection = None
         self.statements = 0
+        self.version = None
+        self.counts = {}
 
     def rows(self, statement, params):
         """Run one statement (counted) on the process's connection, opened on first use."""
@@ -100,7 +102,8 @@ class Floor:
         raise Refusal(404, "The floor serves three GET requests.")
 
     def caller(self, environ, args, hostname, scope):
-        """The health system whose live key this is, or a 401 (403 without the scope)."""
+        """The health system whose live key this is, or a 401 (403 without the scope); the
+        catalog's version is kept in `self.version`."""
         header = environ.get("HTTP_AUTHORIZATION", "").strip()
         scheme, _, token = header.partition(" ")
         secret = args.get("api_key") or (token.strip() if scheme.lower() == "bearer" else header)
@@ -110,7 +113,7 @@ class Floor:
         )
         if not found:
             raise Refusal(401, "The API key is not valid for this health system.")
-        system, scopes = found[0]
+        system, scopes, self.version = found[0]
         if scope not in scopes.split():
             raise Refusal(403, f"This key lacks the {scope} scope.")
         return system
@@ -145,13 +148,13 @@ class Floor:
             "limit": size, "offset": (number - 1) * size,
         }  # fmt: skip
         providers = self.rows(sql.PROVIDER_SEARCH, params)
-        total = providers[0][-1] if providers else self.count(sql.PROVIDER_COUNT, params, number)
+        total = self.kept_count(sql.PROVIDER_COUNT, params, ("system", "services", "new_patients"))
         schedules = {}
         for row in self.rows(sql.SCHEDULES_OF_PROVIDERS, {"providers": [p[0] for p in providers]}):
             schedules.setdefault(row[0], []).append(row)
         data, included, locations = [], [], set()
         for provider in providers:
-            built = provider_object(root, provider[:-1])
+            built = provider_object(root, provider)
             own = schedules.get(provider[0], [])
             built["relationships"]["schedules"]["data"] = [
                 identifier("schedules", s[1]) for s in own
@@ -238,6 +241,14 @@ class Floor:
     def count(self, statement, params, number):
         """The collection's size when its page is empty: none on page 1, else ask."""
         return self.rows(statement, params)[0][0] if number > 1 else 0
+
+    def kept_count(self, statement, params, names):
+        """A count kept under the catalog's version, as the app keeps its totals; `names`
+        are the parameters the count depends on."""
+        key = (self.version, statement, *(repr(params[name]) for name in names))
+        if key not in self.counts:
+            self.counts[key] = self.rows(statement, params)[0][0]
+        return self.counts[key]
 
 
 def collection(url, data, included, number, size, total):

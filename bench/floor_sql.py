@@ -5,8 +5,9 @@ floor splices into its documents unparsed. Orders follow the app's: SQL `ORDER B
 the app orders in SQL, `COLLATE "C"` (code-point order) where it sorts in Python.
 """
 
+# The key's health system and scopes, and the catalog's version (totals are kept by it).
 CALLER = """
-SELECT hs.id, k.scopes
+SELECT hs.id, k.scopes, (SELECT version FROM catalog_state)
 FROM partner_hostnames h
 JOIN health_systems hs ON hs.id = h.health_system_id AND hs.mode = 'live'
 JOIN api_keys k ON k.health_system_id = hs.id
@@ -57,46 +58,61 @@ l.slug, l.name, l.facility_name, l.address, l.city, l.state, l.zip, l.phone, l.l
 l.longitude, l.time_zone_name
 """
 
+
 # The haversine `a` of the distance to the point: the same arithmetic as the app's, so
 # that equal distances tie (and fall back to name, then id) exactly as there.
-HALF_DLAT = "sin(radians(l.latitude - %(lat)s) / 2)"
-HALF_DLNG = "sin(radians(l.longitude - %(lng)s) / 2)"
-COS_LAT = "%(cos_lat)s * cos(radians(l.latitude))"
-DISTANCE = f"{HALF_DLAT} * {HALF_DLAT} + {COS_LAT} * {HALF_DLNG} * {HALF_DLNG}"
+def distance(table):
+    half_dlat = f"sin(radians({table}.latitude - %(lat)s) / 2)"
+    half_dlng = f"sin(radians({table}.longitude - %(lng)s) / 2)"
+    cos_lat = f"%(cos_lat)s * cos(radians({table}.latitude))"
+    return f"{half_dlat} * {half_dlat} + {cos_lat} * {half_dlng} * {half_dlng}"
 
-# Providers with one active schedule of the services (accepting new patients when asked),
-# nearest first, and how many there are in all. Each provider's nearest location comes
-# from one grouped pass over the schedules, and attributes are read for the page only.
+
+# Offers one of the services on an active schedule (accepting new patients when asked).
+OFFERS = """
+EXISTS (SELECT 1 FROM schedules s JOIN services sv ON sv.id = s.service_id
+        WHERE s.provider_id = p.id AND s.active AND sv.slug = ANY(%(services)s)
+          AND sv.health_system_id = s.health_system_id
+          AND (s.accepting_new_patients OR NOT %(new_patients)s))
+"""
+# Taken at the stop it is nearest to: no active schedule of it at a nearer location.
+NEAREST_HERE = f"""
+NOT EXISTS (SELECT 1 FROM schedules o JOIN locations ol ON ol.id = o.location_id
+            WHERE o.provider_id = p.id AND o.active
+              AND ({distance("ol")}, ol.id) < (walk.distance, walk.id))
+"""
+
+# The page of providers nearest first, as the app finds it: the system's locations walked
+# nearest first (LATERAL takes them one by one and stops once the page is full), each
+# giving the providers it is nearest for; providers with no located active schedule at a
+# last stop, at distance 2.
 PROVIDER_SEARCH = f"""
-WITH nearest AS (
-    SELECT s.provider_id, min({DISTANCE}) AS distance
-    FROM schedules s JOIN locations l ON l.id = s.location_id
-    WHERE s.active AND s.health_system_id = %(system)s
-    GROUP BY s.provider_id
+WITH stops AS (
+    SELECT l.id, {distance("l")} AS distance FROM locations l
+    WHERE l.health_system_id = %(system)s AND l.latitude IS NOT NULL
+      AND l.longitude IS NOT NULL
+    UNION ALL SELECT NULL, 2
 ), page AS (
-    SELECT p.id, coalesce(n.distance, 2) AS distance, p.name, p.slug, count(*) OVER () AS total
-    FROM providers p LEFT JOIN nearest n ON n.provider_id = p.id
-    WHERE p.health_system_id = %(system)s
-      AND EXISTS (SELECT 1 FROM schedules s JOIN services sv ON sv.id = s.service_id
-                  WHERE s.provider_id = p.id AND s.active AND sv.slug = ANY(%(services)s)
-                    AND sv.health_system_id = s.health_system_id
-                    AND (s.accepting_new_patients OR NOT %(new_patients)s))
-    ORDER BY 2, 3, 4
+    SELECT walk.distance, taken.id, taken.name, taken.slug
+    FROM (SELECT id, distance FROM stops ORDER BY distance, id) walk
+    CROSS JOIN LATERAL (
+        SELECT p.id, p.name, p.slug FROM providers p
+        WHERE p.id IN (SELECT provider_id FROM schedules WHERE location_id = walk.id AND active)
+          AND p.health_system_id = %(system)s AND {OFFERS} AND {NEAREST_HERE}
+        UNION ALL
+        SELECT p.id, p.name, p.slug FROM providers p
+        WHERE walk.id IS NULL AND p.health_system_id = %(system)s AND {OFFERS} AND {NEAREST_HERE}
+    ) taken
+    ORDER BY walk.distance, taken.name, taken.slug
     LIMIT %(limit)s OFFSET %(offset)s
 )
-SELECT {PROVIDER}, page.total
+SELECT {PROVIDER}
 FROM page JOIN providers p ON p.id = page.id
 ORDER BY page.distance, page.name, page.slug
 """
 
-PROVIDER_COUNT = """
-SELECT count(*)
-FROM providers p
-WHERE p.health_system_id = %(system)s
-  AND EXISTS (SELECT 1 FROM schedules s JOIN services sv ON sv.id = s.service_id
-              WHERE s.provider_id = p.id AND s.active AND sv.slug = ANY(%(services)s)
-                AND sv.health_system_id = s.health_system_id
-                AND (s.accepting_new_patients OR NOT %(new_patients)s))
+PROVIDER_COUNT = f"""
+SELECT count(*) FROM providers p WHERE p.health_system_id = %(system)s AND {OFFERS}
 """
 
 # The active schedules of some providers, each with its location.

@@ -4,6 +4,8 @@ import logging
 import os
 import secrets
 
+import orjson
+
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 
@@ -26,13 +28,20 @@ def load_config(instance_path, environ=os.environ):
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path, environ),
         # hide_parameters: a failed statement's values (patient data) never reach a log.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # JSON values a read selects (hours, lists) are many per page: orjson parses them.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "hide_parameters": True,
+            "json_deserializer": orjson.loads,
+        },
         "MAX_CONTENT_LENGTH": int(environ.get("INQUICK_MAX_BODY_BYTES", 1024 * 1024)),
         "TRUSTED_PROXIES": int(environ.get("INQUICK_TRUSTED_PROXIES", 0)),
         "JSON_SORT_KEYS": False,
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "TOKEN_SECRET": environ.get("INQUICK_TOKEN_SECRET"),
         "REDIS_URL": environ.get("REDIS_URL"),
+        # How long a process keeps a hostname's health system and a key's grant: a key
+        # revoked through another process stops working within this many seconds.
+        "CALLER_CACHE_SECONDS": float(environ.get("INQUICK_CALLER_CACHE_SECONDS", 5)),
         "RATE_LIMIT": int(environ.get("INQUICK_RATE_LIMIT", 300)),
         "BOOKING_RATE_LIMIT": int(environ.get("INQUICK_BOOKING_RATE_LIMIT", 100)),
         # A staging deployment for partners' QA: it refuses live keys and live visit tokens.

@@ -1,9 +1,13 @@
 """SQL constructs that each database spells its own way."""
 
-from sqlalchemy import JSON, Boolean, String, literal, select, type_coerce
+import json
+
+from sqlalchemy import JSON, Boolean, String, Text, bindparam, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator
 
 
 class JsonListContains(ColumnElement):
@@ -155,3 +159,74 @@ class CodePointOrder(OneColumnForm):
     type = String()
     inherit_cache = True
     templates = {"postgresql": '({} COLLATE "C")', "sqlite": "{}"}
+
+
+class ValueList(TypeDecorator):
+    """A list bound as one parameter: an array on PostgreSQL, JSON text on SQLite."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, item_type):
+        super().__init__()
+        self.item_type = item_type
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            # Strings as text[]: PostgreSQL compares VARCHAR as text, and a varchar[]
+            # parameter would be cast to text[] again for every row a generic plan reads.
+            item = Text() if isinstance(self.item_type, String) else self.item_type
+            return dialect.type_descriptor(ARRAY(item))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value, dialect):
+        values = list(value)
+        return values if dialect.name == "postgresql" else json.dumps(values)
+
+
+class InValues(ColumnElement):
+    """`column IN values`, with the values bound as one parameter.
+
+    An IN list spells one placeholder per value, so each length is another statement for
+    the database to plan; one parameter keeps the statement's text the same, and
+    PostgreSQL plans a prepared statement once for all the lists it is given.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_clauseelement),
+        ("as_array", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, column, values=(), *, key=None, as_array=False):
+        """`values` now, or bound at execution under the name `key`.
+
+        PostgreSQL joins the values as a set, which a plan made once for every list
+        handles well; `as_array` compares with `= ANY(array)` instead, which PostgreSQL
+        pushes down into each arm of a UNION where a set is not.
+        """
+        self.column = column
+        self.as_array = as_array
+        if key is None:
+            self.values = bindparam(None, list(values), type_=ValueList(column.type))
+        else:
+            self.values = bindparam(key, type_=ValueList(column.type))
+
+
+@compiles(InValues, "postgresql")
+def _in_values_postgresql(element, compiler, **kw):
+    column = compiler.process(element.column, **kw)
+    values = compiler.process(element.values, **kw)
+    if element.as_array:
+        return f"{column} = ANY({values})"
+    # A set to join, not `= ANY(array)`: in a plan made for every list a prepared statement
+    # is given, a scan would compare each row with each value of the array.
+    return f"{column} IN (SELECT unnest({values}))"
+
+
+@compiles(InValues, "sqlite")
+def _in_values_sqlite(element, compiler, **kw):
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN (SELECT value FROM json_each({compiler.process(element.values, **kw)}))"

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import current_app, g, request
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
 
+from inquick.auth.callers import Callers
 from inquick.auth.keys import digest, use_is_stale
 from inquick.extensions import db
 from inquick.jsonapi.errors import NotAuthenticated, NotFound
-from inquick.models import ApiKey, HealthSystem, PartnerHostname
+from inquick.models import ApiKey
 from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address, spend_for_key
 
@@ -26,21 +26,28 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app):
+    app.extensions["callers"] = Callers(app.config["CALLER_CACHE_SECONDS"])
     app.url_value_preprocessor(resolve_partner)
     app.before_request(authenticate)
 
 
 def resolve_partner(_endpoint, values):
-    """Turn the hostname segment into `g.health_system`, or answer 404."""
+    """Turn the hostname segment into `g.health_system`, or answer 404.
+
+    The presented key, if any, is looked up with the hostname, in the same statement.
+    """
     if not values or "partner_hostname" not in values:
         return
     hostname = values.pop("partner_hostname").lower()
-    health_system = db.session.scalar(
-        select(HealthSystem).join(PartnerHostname).where(PartnerHostname.hostname == hostname)
+    secret = presented_key()
+    key_digest = digest(secret) if secret else None
+    health_system, grant = current_app.extensions["callers"].look_up(
+        db.session, hostname, key_digest
     )
     if health_system is None:
         raise NotFound(f"No health system is published at {hostname!r}.")
     g.health_system = health_system
+    g.presented = (hostname, key_digest, grant)
     g.api_root = f"{request.host_url}api/v3/{quote(hostname, safe='')}"
 
 
@@ -65,33 +72,27 @@ def authenticate():
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "authenticates_itself", False):
         return
-    secret = presented_key()
-    key = secret and db.session.scalar(
-        select(ApiKey)
-        .options(joinedload(ApiKey.health_system))
-        .where(ApiKey.digest == digest(secret), ApiKey.revoked_at.is_(None))
-    )
-    tenant = key.health_system if key else None
-    if tenant is None or not serves(tenant, g.health_system, key.mode):
+    hostname, key_digest, grant = g.presented
+    if grant is None or not serves(grant.tenant, g.health_system, grant.mode):
         spend_for_address()  # failed attempts are limited too
-        if not secret:
+        if key_digest is None:
             raise NotAuthenticated("Pass an API key as api_key or in the Authorization header.")
         # One answer for unknown keys and other systems' keys: never confirm who exists.
         raise NotAuthenticated("The API key is not valid for this health system.")
-    spend_for_key(key)
-    refuse_live_on_sandbox_host(key.mode)
-    g.api_key, g.tenant = key, tenant
-    remember_caller(tenant, key)
+    spend_for_key(grant)
+    refuse_live_on_sandbox_host(grant.mode)
+    g.api_key, g.tenant = grant, grant.tenant
+    remember_caller(grant.tenant, grant)
     now = datetime.now(UTC)
-    if use_is_stale(key, now):
-        record_use(key.id, now)
+    if use_is_stale(grant, now) and record_use(grant.id, now):
+        current_app.extensions["callers"].used(hostname, key_digest, grant, now)
 
 
 def record_use(key_id, now):
     """Write the key's last use in a transaction of its own, and never fail the request.
 
     The read transaction ends first: on SQLite a transaction that read and then writes can
-    be refused outright when another process wrote in between.
+    be refused outright when another process wrote in between. True if it was written.
     """
     db.session.commit()
     try:
@@ -100,6 +101,8 @@ def record_use(key_id, now):
     except OperationalError:
         db.session.rollback()
         log.info("a key's last use was not recorded: the database is busy")
+        return False
+    return True
 
 
 def refuse_live_on_sandbox_host(mode):

@@ -78,10 +78,10 @@ def slots(
     # Earlier local dates end before today's midnight, so before `now`: skip them.
     day = max(start_date, today)
     while day <= last:
-        for start in _day_starts(rules, zone, day, duration):
+        for start, local in _day_starts(rules, zone, day, duration):
             if start >= earliest:
                 taken = visits.most_overlapping(start, start + duration)
-                found.append(Slot(start.astimezone(zone), max(rules.capacity - taken, 0)))
+                found.append(Slot(local, max(rules.capacity - taken, 0)))
         day += timedelta(days=1)
     return found
 
@@ -140,8 +140,8 @@ class _Visits:
         return peak
 
 
-def _day_starts(rules: Rules, zone: ZoneInfo, day: date, duration: timedelta) -> list[datetime]:
-    """The UTC start times one local date offers, ascending and each once."""
+def _day_starts(rules: Rules, zone: ZoneInfo, day: date, duration: timedelta) -> list:
+    """(UTC instant, local time) of each start one local date offers, ascending, each once."""
     windows = [(w.opens, w.closes) for w in rules.windows if w.weekday == day.weekday()]
     for exception in rules.exceptions:
         if exception.on != day:
@@ -150,23 +150,42 @@ def _day_starts(rules: Rules, zone: ZoneInfo, day: date, duration: timedelta) ->
             return []
         if exception.opens is not None and exception.closes is not None:
             windows.append((exception.opens, exception.closes))
+    if not windows:
+        return []
     step = timedelta(minutes=rules.slot_interval_minutes)
-    starts = set()
+    offset = _steady_offset(zone, day)
+    starts = {}
     for opens, closes in windows:
         close_wall = datetime.combine(day, closes)
+        wall = datetime.combine(day, opens)
+        if offset is not None:
+            # The usual day: one UTC offset converts every wall-clock time of it.
+            close = (close_wall - offset).replace(tzinfo=UTC)
+            while wall < close_wall:
+                start = (wall - offset).replace(tzinfo=UTC)
+                if start + duration <= close:
+                    starts[start] = wall.replace(tzinfo=zone)
+                wall += step
+            continue
         close = _instant(close_wall, zone)
         if close is None:
             # A close inside a spring-forward gap: take the earlier reading (fold=1), so
             # no visit runs past the moment the clocks jump over the closing time.
             close = close_wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-        wall = datetime.combine(day, opens)
         # Step in wall-clock time so a transition day offers the same clock times.
         while wall < close_wall:
             start = _instant(wall, zone)
             if start is not None and start + duration <= close:
-                starts.add(start)
+                starts[start] = start.astimezone(zone)
             wall += step
-    return sorted(starts)
+    return sorted(starts.items())
+
+
+def _steady_offset(zone: ZoneInfo, day: date) -> timedelta | None:
+    """The UTC offset of a local date the clocks do not change on, else None."""
+    first = datetime.combine(day, time.min, tzinfo=zone).utcoffset()
+    last = datetime.combine(day, time.max, tzinfo=zone).utcoffset()
+    return first if first == last else None
 
 
 def _instant(wall: datetime, zone: ZoneInfo) -> datetime | None:

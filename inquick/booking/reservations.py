@@ -1,14 +1,15 @@
 """Reserving a slot: the one place a visit is created, safe under concurrent requests.
 
 Capacity is checked and the visit written while holding a lock on the schedule's row
-(SELECT ... FOR UPDATE on PostgreSQL; SQLite's database write lock), so that two
-requests for the last place of a slot, in any two server processes, are serialized:
-the second one sees the first one's visit and is refused.
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite's database write lock, which every writing
+request takes as its transaction begins, see `inquick.database`), so that two requests
+for the last place of a slot, in any two server processes, are serialized: the second
+one sees the first one's visit and is refused.
 """
 
 from datetime import timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,12 +38,7 @@ def lock_schedule(session, schedule_id):
     schedule's withdrawal sees it withdrawn.
     """
     active = select(Schedule.active).where(Schedule.id == schedule_id)
-    if session.get_bind().dialect.name == "sqlite":
-        # A no-op write takes SQLite's write lock now, rather than at the INSERT, so that
-        # the capacity check below already sees every committed booking.
-        session.execute(
-            text("UPDATE schedules SET capacity = capacity WHERE id = :id"), {"id": schedule_id}
-        )
+    if session.get_bind().dialect.name == "sqlite":  # the transaction holds the write lock
         return bool(session.scalar(active))
     return bool(session.scalar(active.with_for_update()))
 

@@ -1,13 +1,16 @@
 """Reading a schedule's stored rules and booked visits into the availability engine's terms."""
 
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from inquick.booking.availability import DatedException, Rules, Window
-from inquick.models import Visit
+from inquick.models import AppointmentType, ScheduleException, Visit, WeeklyWindow
 from inquick.models.base import as_utc
+from inquick.models.schedules import Schedule, schedule_appointment_types
+from inquick.sql import ClockText, DateText, InValues, json_list
 
 # Statuses that hold a slot.
 HOLDING = ("scheduled", "completed", "no-show")
@@ -37,19 +40,129 @@ def rules_of(schedule):
     )
 
 
+@dataclass(frozen=True)
+class OfferedType:
+    """What availability needs of an appointment type a schedule offers."""
+
+    slug: str
+    duration_minutes: int
+
+
+@dataclass(frozen=True)
+class PublishedRules:
+    """An active schedule's rules and offered types (highest priority first), read as
+    rows: the shape of a `Schedule` that `offered_type` and `duration_of` read."""
+
+    id: str
+    time_zone_name: str
+    slot_interval_minutes: int
+    appointment_types: tuple
+    rules: Rules
+
+
+def _windows():
+    rows = (
+        select(
+            WeeklyWindow.weekday,
+            ClockText(WeeklyWindow.opens_at),
+            ClockText(WeeklyWindow.closes_at),
+        )
+        .where(WeeklyWindow.schedule_id == Schedule.id)
+        .order_by(WeeklyWindow.weekday, WeeklyWindow.opens_at)
+    )
+    return json_list(rows, ("weekday", "opens", "closes"), correlate=[Schedule])
+
+
+def _exceptions():
+    rows = (
+        select(
+            DateText(ScheduleException.on_date),
+            ScheduleException.closed,
+            ClockText(ScheduleException.opens_at),
+            ClockText(ScheduleException.closes_at),
+        )
+        .where(ScheduleException.schedule_id == Schedule.id)
+        .order_by(ScheduleException.on_date)
+    )
+    return json_list(rows, ("on", "closed", "opens", "closes"), correlate=[Schedule])
+
+
+def _offered_types():
+    offered = schedule_appointment_types
+    rows = (
+        select(AppointmentType.slug, AppointmentType.duration_minutes)
+        .join(offered, offered.c.appointment_type_id == AppointmentType.id)
+        .where(offered.c.schedule_id == Schedule.id)
+        .order_by(AppointmentType.priority, AppointmentType.slug)  # as `Schedule` orders them
+    )
+    return json_list(rows, ("slug", "minutes"), correlate=[Schedule])
+
+
+# A health system's active schedules among some ids, with everything availability reads.
+PUBLISHED_RULES = select(
+    Schedule.id, Schedule.time_zone_name, Schedule.slot_interval_minutes, Schedule.capacity,
+    Schedule.minimum_notice_minutes, Schedule.booking_horizon_days, _windows(), _exceptions(),
+    _offered_types(),
+).where(
+    InValues(Schedule.id, key="ids"),
+    Schedule.health_system_id == bindparam("tenant"),
+    Schedule.active.is_(True),
+)  # fmt: skip
+
+
+def clock(text):
+    return time.fromisoformat(text) if text is not None else None
+
+
+def stored_window(window):
+    return Window(window["weekday"], clock(window["opens"]), clock(window["closes"]))
+
+
+def stored_exception(exception):
+    on = date.fromisoformat(exception["on"])
+    opens, closes = clock(exception["opens"]), clock(exception["closes"])
+    return DatedException(on, bool(exception["closed"]), opens, closes)
+
+
+def published_rules(session, tenant_id, schedule_ids):
+    """{id: PublishedRules} of the health system's active schedules among the ids."""
+    found = {}
+    rows = session.execute(PUBLISHED_RULES, {"ids": list(schedule_ids), "tenant": tenant_id})
+    for row in rows:
+        schedule_id, zone, interval, capacity, notice, horizon = row[:6]
+        windows, exceptions, offered = row[6:]
+        rules = Rules(
+            time_zone=zone,
+            windows=tuple(map(stored_window, windows)),
+            exceptions=tuple(map(stored_exception, exceptions)),
+            slot_interval_minutes=interval,
+            capacity=capacity,
+            minimum_notice_minutes=notice,
+            booking_horizon_days=horizon,
+        )
+        types = tuple(OfferedType(t["slug"], t["minutes"]) for t in offered)
+        found[schedule_id] = PublishedRules(schedule_id, zone, interval, types, rules)
+    return found
+
+
+BOOKED = select(Visit.schedule_id, Visit.starts_at, Visit.ends_at).where(
+    InValues(Visit.schedule_id, key="ids"),
+    Visit.status.in_(HOLDING),
+    Visit.starts_at < bindparam("until"),
+    Visit.ends_at > bindparam("since"),
+)
+
+
 def booked_intervals(session, schedule_ids, start, end, ignoring=None):
     """{schedule id: [(start, end), ...]} of the visits holding time in [start, end), one query."""
-    statement = select(Visit.schedule_id, Visit.starts_at, Visit.ends_at).where(
-        Visit.schedule_id.in_(list(schedule_ids)),
-        Visit.status.in_(HOLDING),
-        Visit.starts_at < end.astimezone(UTC),
-        Visit.ends_at > start.astimezone(UTC),
-    )
-    if ignoring is not None:
-        statement = statement.where(Visit.id != ignoring)
-    rows = session.execute(statement)
+    statement = BOOKED if ignoring is None else BOOKED.where(Visit.id != ignoring)
+    values = {
+        "ids": list(schedule_ids),
+        "since": start.astimezone(UTC),
+        "until": end.astimezone(UTC),
+    }
     booked = defaultdict(list)
-    for schedule_id, starts_at, ends_at in rows:
+    for schedule_id, starts_at, ends_at in session.execute(statement, values):
         booked[schedule_id].append((as_utc(starts_at), as_utc(ends_at)))
     return booked
 

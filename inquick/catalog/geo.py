@@ -1,10 +1,13 @@
 """Distances on the sphere, for ordering providers by their nearest location."""
 
-import math
+from math import cos, radians
 
-from sqlalchemy import func
+from sqlalchemy import Float, bindparam, func
 
 from inquick.jsonapi.errors import InvalidFilter
+
+# The point distances are measured from, bound by name when a statement runs.
+LATITUDE, LONGITUDE, COS_LATITUDE = "near_latitude", "near_longitude", "near_cos_latitude"
 
 
 def parse_point(value):
@@ -21,16 +24,21 @@ def parse_point(value):
     return lat, lng
 
 
-def haversine_term(lat, lng, lat_column, lng_column):
-    """SQL for the haversine `a` of the distance to (lat, lng): it grows with the distance.
+def point_values(value):
+    """The bound values of `haversine_term` for the point `value` names."""
+    lat, lng = parse_point(value)
+    return {LATITUDE: lat, LONGITUDE: lng, COS_LATITUDE: cos(radians(lat))}
+
+
+def haversine_term(lat_column, lng_column):
+    """SQL for the haversine `a` of the distance to the bound point: it grows with the
+    distance.
 
     Ordering by `a` orders by great-circle distance without asin/sqrt, which keeps the
     expression to functions every database has (SQLite gets them from `database.py`).
     """
-    half_dlat = func.radians(lat_column - lat) / 2
-    half_dlng = func.radians(lng_column - lng) / 2
+    half_dlat = func.radians(lat_column - bindparam(LATITUDE, type_=Float)) / 2
+    half_dlng = func.radians(lng_column - bindparam(LONGITUDE, type_=Float)) / 2
     sin_dlat, sin_dlng = func.sin(half_dlat), func.sin(half_dlng)
-    return (
-        sin_dlat * sin_dlat
-        + math.cos(math.radians(lat)) * func.cos(func.radians(lat_column)) * sin_dlng * sin_dlng
-    )
+    cos_lat = bindparam(COS_LATITUDE, type_=Float)
+    return sin_dlat * sin_dlat + cos_lat * func.cos(func.radians(lat_column)) * sin_dlng * sin_dlng

@@ -6,12 +6,13 @@ children at one clinic and takes a plan at another does not match "pediatrics an
 plan". Filters about the provider itself (gender, language…) apply to the provider row.
 """
 
+from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, literal, null, or_, select, true, tuple_, union_all
 
 from inquick.catalog.filters import boolean, one_or_more
-from inquick.catalog.geo import haversine_term, parse_point
+from inquick.catalog.geo import haversine_term, point_values
 from inquick.models import (
     AppointmentType,
     InsurancePlan,
@@ -23,6 +24,7 @@ from inquick.models import (
     WeeklyWindow,
 )
 from inquick.models.catalog import provider_medical_groups
+from inquick.models.coverage import effective
 from inquick.models.schedules import schedule_appointment_types
 from inquick.sql import CodePointOrder, JsonListContains, json_list
 
@@ -62,12 +64,23 @@ def offers_appointment_type(value):
 
 
 def accepts_insurance(value):
-    slugs = one_or_more(value)
-    return Schedule.effective_insurance_plans.any(
-        and_(
-            InsurancePlan.slug.in_(slugs),
+    """The schedule accepts one of the plans, through the override chain.
+
+    Asked of the resolution for this schedule alone: PostgreSQL pushes the schedule's id
+    into every arm of the union, so each schedule costs a few index lookups.
+    """
+    plans = (
+        select(InsurancePlan.id)
+        .where(
+            InsurancePlan.slug.in_(one_or_more(value)),
             InsurancePlan.health_system_id == Schedule.health_system_id,
         )
+        .correlate(Schedule)
+    )
+    return (
+        exists()
+        .where(effective.c.schedule_id == Schedule.id, effective.c.insurance_plan_id.in_(plans))
+        .correlate(Schedule)
     )
 
 
@@ -147,17 +160,82 @@ PROVIDER_CONDITIONS = {
 }
 
 
-def nearest_first(value):
-    """The order of providers by the distance of their nearest active location."""
-    lat, lng = parse_point(value)
-    nearness = (
-        select(func.min(haversine_term(lat, lng, Location.latitude, Location.longitude)))
-        .join(Schedule, Schedule.location_id == Location.id)
-        .where(Schedule.provider_id == Provider.id, Schedule.active.is_(True))
-        .scalar_subquery()
-    )
-    # Providers without a located schedule come last (`a` never exceeds 1).
-    return func.coalesce(nearness, 2)
+@dataclass(frozen=True)
+class NearestFirst:
+    """Providers by the distance of their nearest located active schedule, nearest first.
+
+    Rather than working out every provider's nearest location and sorting them all, the
+    page walks the health system's locations nearest first, taking at each the providers
+    it is nearest for, and stops once the page is full: its cost follows the page, not
+    the catalog. Providers with no located active schedule come after all the others, at
+    a last stop at distance 2 (the haversine `a` never exceeds 1).
+    """
+
+    values: dict
+    tenant: object
+
+    def page(self, where, order, limit, offset, dialect):
+        located = select(
+            Location.id.label("id"),
+            haversine_term(Location.latitude, Location.longitude).label("distance"),
+        ).where(
+            Location.health_system_id == self.tenant,
+            Location.latitude.is_not(None),
+            Location.longitude.is_not(None),
+        )
+        stops = union_all(located, select(null(), literal(2.0))).cte("stops")
+        walk = select(stops).order_by(stops.c.distance, stops.c.id).subquery("walk")
+        other = Schedule.__table__.alias("other_schedules")
+        nearer = Location.__table__.alias("other_locations")
+        # Taken where it is nearest: no active schedule of it is at a nearer location (or
+        # an equally near one that comes first). The same arithmetic gives the same
+        # distances as the stops'.
+        nearer_distance = haversine_term(nearer.c.latitude, nearer.c.longitude)
+        nearest_here = ~(
+            select(other.c.provider_id)
+            .select_from(other.join(nearer, other.c.location_id == nearer.c.id))
+            .where(
+                other.c.provider_id == Provider.id,
+                other.c.active.is_(True),
+                tuple_(nearer_distance, nearer.c.id) < tuple_(walk.c.distance, walk.c.id),
+            )
+            .correlate(Provider, walk)
+            .exists()
+        )
+        here = Provider.id.in_(
+            select(Schedule.provider_id)
+            .where(Schedule.location_id == walk.c.id, Schedule.active.is_(True))
+            .correlate(walk)
+        )
+        keys = [expression.label(f"s{n}") for n, (expression, _) in enumerate(order, 1)]
+        directions = [descending for _, descending in order]
+        if dialect == "postgresql":
+            # LATERAL makes PostgreSQL take the stops one by one, in order, and stop.
+            at_stop = select(Provider.id.label("key"), *keys).where(here, where, nearest_here)
+            at_last = select(Provider.id.label("key"), *keys).where(
+                walk.c.id.is_(None), where, nearest_here
+            )
+            candidates = union_all(at_stop, at_last).lateral("candidates")
+            columns = [candidates.c[f"s{n}"] for n in range(1, len(keys) + 1)]
+            statement = select(candidates.c.key, walk.c.distance.label("s0"), *columns).select_from(
+                walk.join(candidates, true())
+            )
+        else:  # SQLite has no LATERAL: the same conditions, joined.
+            taken = and_(or_(here, walk.c.id.is_(None)), where, nearest_here)
+            statement = select(
+                Provider.id.label("key"), walk.c.distance.label("s0"), *keys
+            ).select_from(walk.join(Provider, taken))
+            columns = keys
+        ordering = [
+            column.desc() if d else column.asc()
+            for column, d in zip(columns, directions, strict=True)
+        ]
+        return statement.order_by(walk.c.distance, *ordering).limit(limit).offset(offset)
+
+
+def nearest_first(value, tenant):
+    """The ranking of `filter[near]`: `tenant` is the SQL for the caller's health system."""
+    return NearestFirst(point_values(value), tenant)
 
 
 # A provider's list-shaped attributes, built by the database with the provider's row.

@@ -65,7 +65,7 @@ class QueryParams:
 
     include: dict = field(default_factory=dict)
     fields: dict = field(default_factory=dict)
-    sort: list = field(default_factory=list)
+    sort: tuple = ()
     page_number: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     filters: dict = field(default_factory=dict)
@@ -147,18 +147,17 @@ def parse_fields(args):
 
 
 def parse_sort(raw, resource):
-    """`-name,id` -> [(column, descending)], each checked as a sortable attribute."""
+    """`-name,id` -> ((name, descending), ...), each checked as a sortable attribute."""
     if raw is None:
         raw = ",".join(resource.default_sort)
     order = []
     for item in raw.split(","):
         item = item.strip()
         name = item.removeprefix("-")
-        column = resource.sorts.get(name)
-        if column is None:
+        if name not in resource.sorts:
             raise InvalidSort(f"{resource.type} cannot be sorted by {name!r}.", parameter="sort")
-        order.append((column, item.startswith("-")))
-    return order
+        order.append((name, item.startswith("-")))
+    return tuple(order)
 
 
 def is_filter_value(value):

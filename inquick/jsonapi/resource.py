@@ -10,15 +10,27 @@ from datetime import date, datetime
 from functools import cached_property
 
 from marshmallow_jsonapi.fields import BaseRelationship
-from sqlalchemy import select
+from sqlalchemy import Column, select
+from sqlalchemy.orm import MANYTOONE, ONETOMANY
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.orm.properties import ColumnProperty
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
 from inquick.jsonapi.errors import InvalidFilter
 from inquick.jsonapi.read_plan import KEY, ReadPlan
 from inquick.jsonapi.records import Link
 
 REGISTRY = {}
+
+
+def checked(parse, value, parameter):
+    """`parse(value)`, its `InvalidFilter` naming the query parameter that held the value."""
+    try:
+        return parse(value)
+    except InvalidFilter as error:
+        error.source = {"parameter": parameter}
+        raise
 
 
 def is_plain_column(attribute):
@@ -50,14 +62,27 @@ class Filter:
 
     `condition(value)` returns a WHERE clause (or None for "no restriction"); filters
     sharing a `together` function have their clauses combined by it into one clause, for
-    conditions that must hold on the same related row. A filter with `order(value)`
-    orders the results instead (by the expression it returns, ascending, before any
-    `sort`). Both raise `InvalidFilter` for a malformed value.
+    conditions that must hold on the same related row. A filter with `rank(value)` orders
+    the results instead: it returns a ranking, whose `values` are bound by name when its
+    statement runs and whose `page(where, order, limit, offset, dialect)` returns the
+    SELECT of one page's keys (`key`) and sort keys (`s0` its own, then `s1`... for
+    `order`'s (expression, descending) pairs) among the rows `where` lets through. Both
+    raise `InvalidFilter` for a malformed value.
     """
 
     condition: object = None
-    order: object = None
+    rank: object = None
     together: object = None
+
+
+@dataclass(frozen=True)
+class ParsedFilters:
+    """A request's filters as a read's statement sees them: `shape` tells statements apart
+    (a ranking's value is bound, not built in), `values` are the rankings' bound values."""
+
+    shape: tuple
+    values: dict
+    ranked: bool
 
 
 @dataclass
@@ -117,19 +142,15 @@ class Resource:
         return self.id_column().in_([i for i in map(self.parse_id, ids) if i is not None])
 
     def apply_filters(self, statement, filters):
-        """`statement` narrowed by {key: (value, parameter name)}, and the expressions the
-        filters order by (first, before any `sort`)."""
-        grouped, leading = {}, []
+        """`statement` narrowed by {key: (value, parameter name)}, and the rankings the
+        filters order by."""
+        grouped, rankings = {}, []
         for key, (value, parameter) in filters.items():
             declared = self.filters[key]
-            try:
-                if declared.order is not None:
-                    leading.append(declared.order(value))
-                    continue
-                clause = declared.condition(value)
-            except InvalidFilter as error:
-                error.source = {"parameter": parameter}
-                raise
+            if declared.rank is not None:
+                rankings.append(checked(declared.rank, value, parameter))
+                continue
+            clause = checked(declared.condition, value, parameter)
             if clause is None:
                 continue
             if declared.together is not None:
@@ -138,7 +159,20 @@ class Resource:
                 statement = statement.where(clause)
         for combine, clauses in grouped.items():
             statement = statement.where(combine(clauses))
-        return statement, leading
+        return statement, rankings
+
+    def parsed_filters(self, filters):
+        """The shape and bound values of a request's filters (see `ParsedFilters`)."""
+        shape, values, ranked = [], {}, False
+        for key, (value, parameter) in sorted(filters.items()):
+            declared = self.filters[key]
+            if declared.rank is not None:
+                values.update(checked(declared.rank, value, parameter).values)
+                shape.append((key, None))
+                ranked = True
+            else:
+                shape.append((key, value))
+        return ParsedFilters(tuple(shape), values, ranked)
 
     def check_filters(self, filters):
         """Refuse a malformed filter value (400) now, before the request does anything else.
@@ -181,18 +215,8 @@ class Resource:
         custom = self.links.get(relationship.name)
         if custom is not None:
             return custom()
-        attribute = getattr(self.model, relationship.attribute)
-        order = attribute.property.order_by or ()
-        statement = (
-            select(
-                self.read_plan.key.label("parent"),
-                relationship.target.read_plan.key.label("target"),
-                *(column.label(f"o{n}") for n, column in enumerate(order)),
-            )
-            .select_from(self.model)
-            .join(attribute)
-        )
-        return Link(statement, self.read_plan.key)
+        prop = getattr(self.model, relationship.attribute).property
+        return direct_link(prop) or joined_link(self, relationship, prop)
 
     def links_to(self, obj):
         """Whether `obj` has a URL of its own."""
@@ -228,3 +252,57 @@ class Resource:
     def settle(self, obj):
         """Complete and cross-check an object after a write: the errors found, if any."""
         return []
+
+
+def direct_link(prop):
+    """The pairs of a plain relationship, read from the one table that holds them: a
+    foreign key (to-one: the parent's row; to-many: the target's, with the relationship's
+    own conditions on it) or an association table. None for any other relationship."""
+    order = tuple(prop.order_by or ())
+    if prop.secondary is not None:
+        if len(prop.synchronize_pairs) != 1 or len(prop.secondary_synchronize_pairs) != 1:
+            return None
+        [(_, parent)], [(_, target)] = prop.synchronize_pairs, prop.secondary_synchronize_pairs
+        if parent.table is not prop.secondary or target.table is not prop.secondary:
+            return None  # not an association table: a relationship through another table
+        return Link(select(parent.label("parent"), target.label("target")), parent, order)
+    if len(prop.local_remote_pairs) != 1:
+        return None
+    [(local, remote)] = prop.local_remote_pairs
+    extra = [c for c in and_clauses(prop.primaryjoin) if not pairs(c, local, remote)]
+    parent_key, target_key = prop.parent.primary_key[0], prop.mapper.primary_key[0]
+    if prop.direction is MANYTOONE and not extra:  # the parent's row holds the key
+        return Link(select(parent_key.label("parent"), local.label("target")), parent_key, order)
+    if prop.direction is ONETOMANY and all(
+        set(c._from_objects) <= {remote.table} for c in extra
+    ):  # the target's row holds the key, and the conditions are on the target
+        statement = select(remote.label("parent"), target_key.label("target")).where(*extra)
+        return Link(statement, remote, order)
+    return None
+
+
+def joined_link(resource, relationship, prop):
+    """The pairs of any relationship, through SQLAlchemy's join of the two types."""
+    target_key = relationship.target.read_plan.key
+    statement = (
+        select(resource.read_plan.key.label("parent"), target_key.label("target"))
+        .select_from(resource.model)
+        .join(getattr(resource.model, relationship.attribute))
+    )
+    return Link(statement, resource.read_plan.key, tuple(prop.order_by or ()))
+
+
+def and_clauses(condition):
+    """The conditions ANDed together in `condition`."""
+    if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
+        return list(condition.clauses)
+    return [condition]
+
+
+def pairs(clause, local, remote):
+    """Whether `clause` is the equality of the two columns."""
+    sides = {getattr(clause, "left", None), getattr(clause, "right", None)}
+    wanted = {local, remote}
+    return getattr(clause, "operator", None) is operators.eq and {
+        (c.table, c.key) for c in sides if isinstance(c, Column)
+    } == {(c.table, c.key) for c in wanted}

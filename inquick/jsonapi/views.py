@@ -2,8 +2,8 @@
 
 from functools import partial
 
-from flask import request
-from sqlalchemy import select
+from flask import g, request
+from sqlalchemy import bindparam, select
 
 from inquick.extensions import db
 from inquick.jsonapi.document import (
@@ -15,7 +15,7 @@ from inquick.jsonapi.document import (
 from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
-from inquick.jsonapi.records import Reader
+from inquick.jsonapi.records import ID, PARENT, STATEMENTS, Reader, execute
 
 
 def find(resource, object_id):
@@ -30,14 +30,20 @@ def find(resource, object_id):
     return obj
 
 
-def find_key(resource, object_id):
-    """The key of the row with this id among those the caller may see, or a 404."""
-    parsed = resource.parse_id(object_id)
-    key = None
-    if parsed is not None:
-        key = db.session.scalar(resource.keys_query().where(resource.id_column() == parsed))
+def reader_for(fields):
+    """A reader for this request, keeping totals under its data's version if it has one."""
+    return Reader(fields, g.get("data_version"))
+
+
+def find_key(resource, parsed_id):
+    """The key of the row with this (parsed) id among those the caller may see, or a 404."""
+    statement = STATEMENTS.get(
+        ("find", resource.type),
+        lambda: resource.keys_query().where(resource.id_column() == bindparam(ID)),
+    )
+    key = execute(statement, {ID: parsed_id}).scalar()
     if key is None:
-        raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
+        raise NotFound(f"There is no {resource.type} with id {parsed_id!r}.")
     return key
 
 
@@ -51,10 +57,12 @@ def completed(reader, resource, records, include_tree):
 def read_one(resource, object_id, params):
     """The record of the resource with this id, with its includes, or a 404."""
     parsed = resource.parse_id(object_id)
-    reader = Reader(params.fields)
+    reader = reader_for(params.fields)
     record = None
     if parsed is not None:
-        record = reader.one(resource, resource.id_column() == parsed)
+        record = reader.one(
+            resource, "id", lambda: resource.id_column() == bindparam(ID), {ID: parsed}
+        )
     if record is None:
         raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
     return completed(reader, resource, [record], params.include)[0]
@@ -63,8 +71,8 @@ def read_one(resource, object_id, params):
 def list_resources(resource):
     """GET /TYPE"""
     params = parse_query(request.args, resource, collection=True)
-    reader = Reader(params.fields)
-    records, count = reader.page(resource, resource.list_query(), params)
+    reader = reader_for(params.fields)
+    records, count = reader.page(resource, params, resource.list_query)
     completed(reader, resource, records, params.include)
     document = collection_document(records, params, count)
     resource.on_read(records, params)
@@ -80,10 +88,14 @@ def show_resource(resource, object_id):
     return document_response(document)
 
 
-def linked_keys(resource, relationship, parent_key):
-    """A SELECT of the keys of what `relationship` links the row `parent_key` to."""
-    pairs = resource.link(relationship).narrowed(lambda parent: parent == parent_key)
-    return select(pairs.c.target)
+def linked_to_parent(resource, relationship):
+    """A condition on the target's key: linked by `relationship` to the caller's row of
+    `resource` whose id is bound as `parent`."""
+    parent_key = resource.keys_query().where(resource.id_column() == bindparam(PARENT))
+    pairs = resource.link(relationship).narrowed(
+        lambda parent: parent == parent_key.scalar_subquery()
+    )
+    return relationship.target.read_plan.key.in_(select(pairs.c.target))
 
 
 def related_url():
@@ -92,26 +104,38 @@ def related_url():
 
 
 def show_related(resource, object_id, name, *, identifiers_only=False):
-    """GET /TYPE/{id}/REL and GET /TYPE/{id}/relationships/REL"""
+    """GET /TYPE/{id}/REL and GET /TYPE/{id}/relationships/REL
+
+    The parent is found by the statement that reads the related rows; only when that
+    finds nothing is it looked for alone, to tell a missing parent (404) from an empty
+    relationship.
+    """
     relationship = resource.relationships[name]
-    parent_key = find_key(resource, object_id)
+    parent_id = resource.parse_id(object_id)
+    if parent_id is None:
+        raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
     if relationship.many:
-        document = related_collection(resource, parent_key, relationship, identifiers_only)
+        document = related_collection(resource, parent_id, relationship, identifiers_only)
     else:
-        document = related_single(resource, parent_key, relationship, identifiers_only)
+        document = related_single(resource, parent_id, relationship, identifiers_only)
     return document_response(document)
 
 
-def related_collection(resource, parent_key, relationship, identifiers_only):
+def related_collection(resource, parent_id, relationship, identifiers_only):
     """A to-many relationship: a paginated, sortable, filterable list of the target type."""
     target = relationship.target
     params = parse_query(request.args, target, collection=True, linkage=identifiers_only)
     # Linkage needs no attribute: the fieldset of the target is then empty.
-    reader = Reader({target.type: ()} if identifiers_only else params.fields)
-    statement = target.keys_query().where(
-        target.read_plan.key.in_(linked_keys(resource, relationship, parent_key))
+    reader = reader_for({target.type: ()} if identifiers_only else params.fields)
+    records, count = reader.page(
+        target,
+        params,
+        lambda: target.keys_query().where(linked_to_parent(resource, relationship)),
+        shape=(resource.type, relationship.name),
+        values={PARENT: parent_id},
     )
-    records, count = reader.page(target, statement, params)
+    if not records:
+        find_key(resource, parent_id)
     if identifiers_only:
         document = collection_document(records, params, count, identifiers=target)
         document["links"]["related"] = related_url()
@@ -120,13 +144,19 @@ def related_collection(resource, parent_key, relationship, identifiers_only):
     return collection_document(records, params, count)
 
 
-def related_single(resource, parent_key, relationship, identifiers_only):
+def related_single(resource, parent_id, relationship, identifiers_only):
     """A to-one relationship: the target (or null), found within the caller's scope."""
     target = relationship.target
     params = parse_query(request.args, target, collection=False, linkage=identifiers_only)
-    reader = Reader({target.type: ()} if identifiers_only else params.fields)
-    key = target.read_plan.key
-    record = reader.one(target, key.in_(linked_keys(resource, relationship, parent_key)))
+    reader = reader_for({target.type: ()} if identifiers_only else params.fields)
+    record = reader.one(
+        target,
+        (resource.type, relationship.name),
+        lambda: linked_to_parent(resource, relationship),
+        {PARENT: parent_id},
+    )
+    if record is None:
+        find_key(resource, parent_id)
     if identifiers_only:
         return linkage_document(relationship, record, request_url(), related_url())
     if record is not None:

@@ -11,6 +11,7 @@ from inquick.models.catalog import (
     Region,
     Service,
 )
+from inquick.models.catalog_state import CatalogState
 from inquick.models.schedules import Schedule, ScheduleException, WeeklyWindow
 from inquick.models.tenancy import ApiKey, HealthSystem, PartnerHostname
 from inquick.models.visits import (
@@ -24,6 +25,7 @@ __all__ = [
     "ApiKey",
     "AppointmentType",
     "AuditEntry",
+    "CatalogState",
     "ConfirmationCounter",
     "HealthSystem",
     "InsurancePlan",

@@ -5,6 +5,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -18,12 +19,18 @@ from inquick.models.base import StringList, TenantOwned
 
 
 def association(name, left, right):
-    """A many-to-many link table between two catalog tables."""
+    """A many-to-many link table between two catalog tables, indexed both ways (its key
+    serves lookups from the left; the index, from the right: the plans' own list)."""
     return Table(
         name,
         db.metadata,
         Column(f"{left}_id", ForeignKey(f"{left}s.id", ondelete="CASCADE"), primary_key=True),
-        Column(f"{right}_id", ForeignKey(f"{right}s.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            f"{right}_id",
+            ForeignKey(f"{right}s.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
     )
 
 
@@ -121,7 +128,11 @@ class Provider(TenantOwned, db.Model):
     """A practitioner, or a resource such as an MRI machine, that holds schedules."""
 
     __tablename__ = "providers"
-    __table_args__ = slug_unique("providers")
+    __table_args__ = (
+        *slug_unique("providers"),
+        # Lists in the default order (name, then id) read a page without sorting them all.
+        Index("ix_providers_health_system_id_name", "health_system_id", "name", "slug"),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     suffix: Mapped[str | None] = mapped_column(String(40))

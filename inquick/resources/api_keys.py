@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from marshmallow_jsonapi import Schema, fields
 
 from inquick.auth.keys import SCOPES, issue_key, require_scope
@@ -14,7 +14,7 @@ from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find, read_one
-from inquick.models import ApiKey
+from inquick.models import ApiKey, HealthSystem
 from inquick.models.base import as_utc
 from inquick.resources.base import CatalogResource, dasherize
 
@@ -91,7 +91,11 @@ def create_api_key():
     data = read_resource_object("api-keys")
     scopes, label, limit = requested_key(data.get("attributes", {}))
     key, secret = issue_key(
-        g.tenant, mode=g.api_key.mode, scopes=scopes, label=label, rate_limit=limit
+        db.session.get(HealthSystem, g.tenant.id),
+        mode=g.api_key.mode,
+        scopes=scopes,
+        label=label,
+        rate_limit=limit,
     )
     db.session.add(key)
     db.session.commit()
@@ -111,4 +115,5 @@ def revoke_api_key(object_id):
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         db.session.commit()
+    current_app.extensions["callers"].forget_key(key.id)
     return "", 204

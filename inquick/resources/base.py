@@ -2,17 +2,19 @@
 
 from flask import Blueprint, g
 from marshmallow import ValidationError, validate
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from inquick.auth.keys import require_scope
 from inquick.catalog.slugs import free_slug, is_slug, slug_taken
 from inquick.extensions import db
+from inquick.jsonapi.conditional import revalidated
 from inquick.jsonapi.errors import Conflict, NotFound, Unprocessable
 from inquick.jsonapi.resource import Resource
 from inquick.jsonapi.views import add_resource_routes
 from inquick.jsonapi.write_views import add_write_routes
 from inquick.models import Schedule
+from inquick.models.catalog_state import CATALOG_VERSION
 
 # Validators shared by the catalog schemas.
 URL = validate.URL(schemes={"http", "https"})
@@ -27,11 +29,16 @@ def dasherize(name):
     return name.replace("_", "-")
 
 
+# The caller's health system, read each time a statement runs: read statements are built
+# once and run again for other requests (and other callers).
+TENANT = bindparam("tenant", callable_=lambda: g.tenant.id, type_=Integer)
+
+
 class CatalogResource(Resource):
     """A type whose rows belong to one health system; requests see only the caller's."""
 
     def scoped(self, statement):
-        return statement.where(self.model.health_system_id == g.tenant.id)
+        return statement.where(self.model.health_system_id == TENANT)
 
     def new_object(self, object_id, values):
         """A row of the caller's health system, under the client's slug or one from its name."""
@@ -48,16 +55,24 @@ class CatalogResource(Resource):
             raise Conflict(f"The {self.type} id {object_id!r} is taken.", pointer="/data/id")
         else:
             slug = object_id
-        return self.model(health_system=g.tenant, slug=slug)
+        return self.model(health_system_id=g.tenant.id, slug=slug)
+
+
+def caller_scope():
+    """What tells apart what callers see of the catalog: their health system."""
+    return g.tenant.id
+
+
+# Every catalog read: the scope, then ETag and 304 (the scope is checked first: a key
+# without it learns nothing, not even that nothing changed).
+CATALOG_READ = (require_scope("catalog:read"), revalidated(CATALOG_VERSION, caller_scope))
 
 
 def catalog_blueprint(resource, aliases=(), write_methods=None):
     """The blueprint serving a catalog type: reads under `catalog:read`, writes under
     `catalog:write`."""
     blueprint = Blueprint(resource.type, __name__)
-    add_resource_routes(
-        blueprint, resource, decorators=[require_scope("catalog:read")], aliases=aliases
-    )
+    add_resource_routes(blueprint, resource, decorators=CATALOG_READ, aliases=aliases)
     add_write_routes(
         blueprint,
         resource,

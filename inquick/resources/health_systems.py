@@ -1,12 +1,17 @@
 """health-systems: the caller's own health system."""
 
-from flask import g
 from marshmallow_jsonapi import Schema, fields
 
 from inquick.auth.keys import require_scope
 from inquick.jsonapi.write_views import refuse
 from inquick.models import HealthSystem
-from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
+from inquick.resources.base import (
+    TENANT,
+    CatalogResource,
+    catalog_blueprint,
+    dasherize,
+    not_blank,
+)
 
 
 class HealthSystemSchema(Schema):
@@ -25,7 +30,7 @@ class HealthSystemSchema(Schema):
 
 class HealthSystemResource(CatalogResource):
     def scoped(self, statement):
-        return statement.where(HealthSystem.id == g.tenant.id)
+        return statement.where(HealthSystem.id == TENANT)
 
 
 health_systems = HealthSystemResource(HealthSystemSchema, HealthSystem, default_sort=("name",))

@@ -1,5 +1,7 @@
 """providers: practitioners and health resources, with what their schedules offer."""
 
+from functools import partial
+
 from flask import g
 from marshmallow import ValidationError, validate
 from marshmallow_jsonapi import Schema, fields
@@ -11,7 +13,14 @@ from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.resource import Filter
 from inquick.models import MedicalGroup, Provider
-from inquick.resources.base import URL, CatalogResource, catalog_blueprint, dasherize, not_blank
+from inquick.resources.base import (
+    TENANT,
+    URL,
+    CatalogResource,
+    catalog_blueprint,
+    dasherize,
+    not_blank,
+)
 
 PROVIDER_TYPES = ("Practitioner", "HealthResource")
 GENDERS = ("male", "female")
@@ -87,7 +96,7 @@ FILTERS = {
         for name, condition in search.SCHEDULE_CONDITIONS.items()
     },
     **{name: Filter(condition) for name, condition in search.PROVIDER_CONDITIONS.items()},
-    "near": Filter(order=search.nearest_first),
+    "near": Filter(rank=partial(search.nearest_first, tenant=TENANT)),
 }
 
 providers = ProviderResource(

@@ -89,14 +89,14 @@ class ScheduleResource(CatalogResource):
 
     def new_object(self, object_id, values):
         if object_id is None:
-            return Schedule(health_system=g.tenant)
+            return Schedule(health_system_id=g.tenant.id)
         if not is_uuid(object_id):
             raise Unprocessable("A schedule's id is a lowercase UUID.", pointer="/data/id")
         # Schedule ids are unique across systems; a client can only collide with another
         # system's by knowing its UUID, so the 409 tells it nothing it did not know.
         if db.session.get(Schedule, object_id) is not None:
             raise Conflict(f"The schedules id {object_id!r} is taken.", pointer="/data/id")
-        return Schedule(id=object_id, health_system=g.tenant)
+        return Schedule(id=object_id, health_system_id=g.tenant.id)
 
     def lock(self, schedule):
         """A change of a schedule queues with its bookings, which re-read its rules after."""
@@ -122,11 +122,11 @@ def plans_in_effect():
     of the union: the resolution runs for the schedules asked about, not for all.
     """
     statement = select(
-        effective.c.schedule_id.label("parent"),
-        effective.c.insurance_plan_id.label("target"),
-        InsurancePlan.slug.label("o0"),
-    ).join(InsurancePlan, InsurancePlan.id == effective.c.insurance_plan_id)
-    return Link(statement, effective.c.schedule_id)
+        effective.c.schedule_id.label("parent"), effective.c.insurance_plan_id.label("target")
+    )
+    return Link(
+        statement, effective.c.schedule_id, order=(InsurancePlan.slug,), narrowed_as_array=True
+    )
 
 
 def is_uuid(text):

@@ -16,6 +16,7 @@ from inquick.booking.stored_rules import rule_problems
 from inquick.booking.visit_rules import stored_rule
 from inquick.extensions import db
 from inquick.jsonapi.attributes import read_attributes
+from inquick.jsonapi.conditional import revalidated
 from inquick.jsonapi.document import object_document
 from inquick.jsonapi.errors import (
     ErrorList,
@@ -33,7 +34,8 @@ from inquick.jsonapi.request_document import (
 from inquick.jsonapi.resource import Resource
 from inquick.jsonapi.write_views import commit, document_answer
 from inquick.models import Schedule, VisitValidation
-from inquick.resources.base import active_schedule, dasherize
+from inquick.models.catalog_state import CATALOG_VERSION
+from inquick.resources.base import active_schedule, caller_scope, dasherize
 
 blueprint = Blueprint("validations", __name__)
 
@@ -119,6 +121,7 @@ def validation_answer(row, status):
 
 @blueprint.get("/validations/<validation_id>")
 @require_scope("catalog:read")
+@revalidated(CATALOG_VERSION, caller_scope)
 def show_validation(validation_id):
     """GET /validations/{id}: one of a schedule's own rules."""
     parse_query(request.args, validations, collection=False)

@@ -9,6 +9,7 @@ from marshmallow_jsonapi import Schema, fields
 from inquick.auth.keys import require_scope
 from inquick.booking.visit_rules import ATTRIBUTES, enabled_fields, rules_for
 from inquick.jsonapi.attributes import read_attributes
+from inquick.jsonapi.conditional import revalidated
 from inquick.jsonapi.document import object_document
 from inquick.jsonapi.errors import Forbidden
 from inquick.jsonapi.media import document_response
@@ -17,7 +18,8 @@ from inquick.jsonapi.request_document import read_update
 from inquick.jsonapi.resource import Resource
 from inquick.jsonapi.write_views import commit
 from inquick.models import VisitSettings
-from inquick.resources.base import URL, active_schedule, dasherize, not_blank
+from inquick.models.catalog_state import CATALOG_VERSION
+from inquick.resources.base import URL, active_schedule, caller_scope, dasherize, not_blank
 from inquick.resources.validations import validations  # noqa: F401 (the included type)
 
 blueprint = Blueprint("visit-settings", __name__)
@@ -71,6 +73,7 @@ def settings_of(schedule):
 
 @blueprint.get("/visit-settings/<schedule_id>")
 @require_scope("catalog:read")
+@revalidated(CATALOG_VERSION, caller_scope)
 def show_visit_settings(schedule_id):
     """GET /visit-settings/{schedule_id}: the settings, with every validation included."""
     params = parse_query(request.args, visit_settings, collection=False)

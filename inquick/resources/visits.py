@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, request
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import select
 
+from inquick.auth.callers import Tenant
 from inquick.auth.keys import require_scope
 from inquick.auth.tenancy import bearer_token, refuse_live_on_sandbox_host
 from inquick.booking.audit import record_access
@@ -166,7 +167,7 @@ def tenant_of(claims):
             )
         )
         if sandbox is not None:
-            return sandbox
+            return Tenant.of(sandbox)
     raise NotAuthenticated("The visit token is not valid for this health system.")
 
 
