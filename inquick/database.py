@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
+from inquick.config import engine_options
 from inquick.extensions import db, migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -21,6 +22,8 @@ IDLE_PING_SECONDS = 10
 
 def init_app(app):
     """Bind SQLAlchemy and Alembic to the app."""
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.update(engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     app.after_request(end_reads_with_commit)

@@ -106,7 +106,7 @@ PUBLISHED_RULES = select(
 ).where(
     InValues(Schedule.id, key="ids"),
     Schedule.health_system_id == bindparam("tenant"),
-    Schedule.active.is_(True),
+    Schedule.active,
 )  # fmt: skip
 
 

@@ -116,9 +116,7 @@ SCHEDULE_CONDITIONS = {
 
 def with_schedule(conditions):
     """Providers with one active schedule meeting every condition."""
-    return exists().where(
-        Schedule.provider_id == Provider.id, Schedule.active.is_(True), *conditions
-    )
+    return exists().where(Schedule.provider_id == Provider.id, Schedule.active, *conditions)
 
 
 # Conditions on the provider row.
@@ -196,7 +194,7 @@ class NearestFirst:
             .select_from(other.join(nearer, other.c.location_id == nearer.c.id))
             .where(
                 other.c.provider_id == Provider.id,
-                other.c.active.is_(True),
+                other.c.active,
                 tuple_(nearer_distance, nearer.c.id) < tuple_(walk.c.distance, walk.c.id),
             )
             .correlate(Provider, walk)
@@ -204,7 +202,7 @@ class NearestFirst:
         )
         here = Provider.id.in_(
             select(Schedule.provider_id)
-            .where(Schedule.location_id == walk.c.id, Schedule.active.is_(True))
+            .where(Schedule.location_id == walk.c.id, Schedule.active)
             .correlate(walk)
         )
         keys = [expression.label(f"s{n}") for n, (expression, _) in enumerate(order, 1)]
@@ -247,7 +245,7 @@ def offered_appointment_types():
     offered = (
         select(schedule_appointment_types.c.appointment_type_id)
         .join(Schedule, Schedule.id == schedule_appointment_types.c.schedule_id)
-        .where(Schedule.provider_id == Provider.id, Schedule.active.is_(True))
+        .where(Schedule.provider_id == Provider.id, Schedule.active)
         .correlate(Provider)
     )
     rows = (

@@ -42,7 +42,7 @@ def accepted_by_active_schedules():
         select(effective.c.insurance_plan_id)
         .join(Schedule, Schedule.id == effective.c.schedule_id)
         .where(
-            Schedule.active.is_(True),
+            Schedule.active,
             Schedule.health_system_id == InsurancePlan.health_system_id,
         )
     )

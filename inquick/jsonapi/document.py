@@ -1,6 +1,7 @@
 """Building JSON:API documents: resource objects, links, compound documents, pagination."""
 
 import math
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from flask import g, request
@@ -19,9 +20,20 @@ def api_root():
 
 def request_url(**replace):
     """The URL of this request without private parameters, with `replace` applied."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k not in PRIVATE_PARAMETERS]
-    args = [(k, v) for k, v in args if k not in replace] + list(replace.items())
+    args = g.get("link_args")
+    if args is None:  # every link of a document starts from the same parameters
+        args = g.link_args = [
+            (k, v) for k, v in request.args.items(multi=True) if k not in PRIVATE_PARAMETERS
+        ]
+    if replace:
+        args = [(k, v) for k, v in args if k not in replace] + list(replace.items())
     return request.base_url + ("?" + urlencode(args) if args else "")
+
+
+@lru_cache(maxsize=65536)
+def quoted(object_id):
+    """An id as a URL path segment (ids repeat across documents: each is quoted once)."""
+    return quote(object_id, safe="")
 
 
 JSONAPI = {"version": "1.1"}
@@ -50,7 +62,7 @@ class CompoundDocument:
         prefix = self.prefixes.get(resource.type)
         if prefix is None:
             prefix = self.prefixes[resource.type] = f"{self.root}/{resource.type}/"
-        self_url = prefix + quote(record.id, safe="")
+        self_url = prefix + quoted(record.id)
         names = (
             resource.relationships
             if wanted is None

@@ -94,11 +94,12 @@ class ReadPlan:
             steps.append((name, tuple(offsets), convert))
         return tuple(expressions), make_dump(steps)
 
-    def columns(self, wanted):
-        """What a row of this type selects for `wanted` attributes: key, id, then the rest."""
+    def columns(self, wanted, prefix=""):
+        """What a row of this type selects for `wanted` attributes: key, id, then the rest
+        (labelled after `prefix`, to tell apart the columns of two types in one row)."""
         expressions, _ = self.layout(wanted)
-        labelled = [expression.label(f"a{n}") for n, expression in enumerate(expressions)]
-        return [self.key.label(KEY), self.id.label(ID), *labelled]
+        labelled = [expression.label(f"{prefix}a{n}") for n, expression in enumerate(expressions)]
+        return [self.key.label(f"{prefix}{KEY}"), self.id.label(f"{prefix}{ID}"), *labelled]
 
 
 def make_dump(steps):

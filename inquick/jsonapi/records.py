@@ -1,68 +1,23 @@
 """Reading resources for a document: rows, not objects.
 
-A page is one statement (its keys filtered, sorted and cut in a subquery, with the total
-beside them); each relationship an include follows is one more statement, for every
-parent on the page at once. So a request costs the same number of statements whatever
-its page size, and no row is turned into an ORM object. Each row becomes a `Record`,
-once per document: a resource reached twice (primary and included, or by two include
-paths) is one record.
-
-Statements are built once per shape (type, fieldset, sort, filters...) and kept: building
-one and working out its cache key costs more than running it. What differs between two
-requests of one shape is bound by name at execution: the page's size and offset, the
-parents' keys, the id asked for, a ranking's values.
+A page is one statement (its keys filtered, sorted and cut in a subquery); each
+relationship an include follows is one more statement, for every parent on the page at
+once, except a to-one relationship whose key the parent's row holds (a schedule's
+provider), whose rows come joined to the parent's. So a request costs the same number of
+statements whatever its page size, and no row becomes an ORM object. Each row becomes a
+`Record`, once per document: a resource reached twice (primary and included, or by two
+include paths) is one record.
 """
 
-from collections import OrderedDict
-from dataclasses import dataclass
-
-from sqlalchemy import bindparam, func, null, select
+from sqlalchemy import func, null, select
+from sqlalchemy.sql.util import ClauseAdapter
 
 from inquick.extensions import db
 from inquick.jsonapi.read_plan import KEY
+from inquick.jsonapi.statements import LIMIT, OFFSET, PARENTS, STATEMENTS, execute
 from inquick.sql import InValues
 
-TOTAL, TOTAL_AT = "total", -2  # a page's rows end with its total, then the data's version
-LIMIT, OFFSET = bindparam("limit"), bindparam("offset")
-# Bound by name: the keys of an include's parents, one parent's key, an id.
-PARENTS, PARENT, ID = "parents", "parent", "id"
-
-
-@dataclass(frozen=True)
-class Link:
-    """How a relationship pairs rows: `select` has the columns `parent` (the parent's key)
-    and `target` (the related row's key); `parent` is the column to narrow it by before
-    it becomes a subquery; `order`, columns of the target's table, orders each parent's."""
-
-    select: object
-    parent: object
-    order: tuple = ()
-    # Narrow by `= ANY(array)` (a union's arms each take the condition) instead of a set.
-    narrowed_as_array: bool = False
-
-    def narrowed(self, condition):
-        return self.select.where(condition(self.parent)).subquery("link")
-
-
-class Statements:
-    """Built statements by shape, the least recently used dropped past `size`."""
-
-    def __init__(self, size=1024):
-        self.size = size
-        self.built = OrderedDict()
-
-    def get(self, shape, build):
-        statement = self.built.get(shape)
-        if statement is None:
-            statement = self.built[shape] = build()
-            if len(self.built) > self.size:
-                self.built.popitem(last=False)
-        else:
-            self.built.move_to_end(shape)
-        return statement
-
-
-STATEMENTS = Statements()
+TOTAL = "total"
 # Totals by (data version, selection, bound values); the oldest go first past the limit.
 TOTALS, TOTALS_KEPT = {}, 4096
 
@@ -101,17 +56,71 @@ class Reader:
         wanted = self.fields.get(resource.type)
         return None if wanted is None else frozenset(wanted)
 
-    def records(self, resource, rows):
-        """A record per row (known ones reused), in the rows' order."""
-        _, dump = resource.read_plan.layout(self.fieldset(resource))
+    def records(self, resource, rows, start=0):
+        """A record per row (known ones reused), in the rows' order; from column `start`
+        on (a joined include's columns), a row whose key is null is no record (None)."""
+        plan = resource.read_plan
+        expressions, dump = plan.layout(self.fieldset(resource))
+        end = start + 2 + len(expressions)
         found = []
         for row in rows:
-            record = self.known.get((resource.type, row[0]))
+            values = row if start == 0 else row[start:end]
+            key = values[0]
+            if key is None:
+                found.append(None)
+                continue
+            record = self.known.get((resource.type, key))
             if record is None:
-                record = Record(resource, row[0], str(row[1]), dump(row))
-                self.known[(resource.type, row[0])] = record
+                record = Record(resource, key, str(values[1]), dump(values))
+                self.known[(resource.type, key)] = record
             found.append(record)
         return found
+
+    # Joined includes.
+
+    def joinable(self, resource, tree):
+        """The names of `tree`'s relationships whose rows can come joined to the rows of
+        `resource`: to-one, their key held by its row, and of another table."""
+        names = []
+        for name in tree:
+            relationship = resource.relationships[name]
+            held = not relationship.many and resource.link(relationship).held_key is not None
+            if held and relationship.target.read_plan.table is not resource.read_plan.table:
+                names.append(name)
+        return tuple(names)
+
+    def joins_shape(self, resource, names):
+        return tuple((name, self.fieldset(resource.relationships[name].target)) for name in names)
+
+    def joined(self, resource, names, from_clause):
+        """`from_clause` with each named relationship's table joined (as an alias), and
+        the columns its rows bring, adapted to the alias."""
+        columns = []
+        for n, name in enumerate(names):
+            relationship = resource.relationships[name]
+            plan = relationship.target.read_plan
+            alias = plan.table.alias(f"joined_{n}")
+            condition = alias.c[plan.key.name] == resource.link(relationship).held_key
+            from_clause = from_clause.outerjoin(alias, condition)
+            adapter = ClauseAdapter(alias)
+            target_columns = plan.columns(self.fieldset(relationship.target), prefix=f"j{n}_")
+            columns.extend(adapter.traverse(column) for column in target_columns)
+        return from_clause, columns
+
+    def attach(self, resource, records, rows, names, start):
+        """Set the joined relationships of `records` from their rows' columns after
+        `start`; return where those columns end."""
+        for name in names:
+            relationship = resource.relationships[name]
+            target = relationship.target
+            children = self.records(target, rows, start)
+            for record, child in zip(records, children, strict=True):
+                record.related[name] = child
+                record.linkage[name] = child.id if child is not None else None
+            start += 2 + len(target.read_plan.layout(self.fieldset(target))[0])
+        return start
+
+    # Pages and single resources.
 
     def carries_version(self):
         """Whether the next statement should bring the data's version (not yet read)."""
@@ -125,33 +134,39 @@ class Reader:
             else:
                 self.version.read()
 
-    def page(self, resource, params, base, shape=(), values=None):
-        """One page of the keys `base()` selects, filtered, sorted and cut: its records and
-        the total. `shape` tells apart what `base` builds; `values` are its bound values."""
+    def page(self, resource, params, base, shape=(), values=None, tree=None):
+        """One page of the keys `base()` selects, filtered, sorted and cut, with `tree`
+        included: its records and the total. `shape` tells apart what `base` builds;
+        `values` are its bound values."""
+        tree = tree or {}
         filters = resource.parsed_filters(params.filters)
         values = values or {}
         # Counted beside the page, a total costs reading every row the filters let
         # through; counted apart, it can be kept (or, for a ranking, it must be).
         apart = filters.ranked or self.version is not None
         carried = self.carries_version()
+        names = self.joinable(resource, tree)
         selection = (resource.type, shape, filters.shape, db.engine.dialect.name)
-        key = ("page", selection, self.fieldset(resource), params.sort, apart, carried)
+        key = ("page", selection, self.fieldset(resource), params.sort, apart, carried,
+               self.joins_shape(resource, names))  # fmt: skip
         statement = STATEMENTS.get(
-            key, lambda: self.page_statement(resource, params, base, apart, carried)
+            key, lambda: self.page_statement(resource, params, base, apart, carried, names)
         )
         offset = (params.page_number - 1) * params.page_size
         bound = {**values, **filters.values, "limit": params.page_size, "offset": offset}
         rows = execute(statement, bound).all()
         self.learn_version(rows, carried)
+        records = self.records(resource, rows)
         if apart:
             total = self.total(resource, params, base, selection, values)
         elif rows:
-            total = rows[0][TOTAL_AT]
+            total = rows[0][-2]  # the rows end with the total, then the version
         else:  # past the end, or nothing at all: the page cannot say how many there are
             total = self.count(resource, params, base, selection, values)
-        return self.records(resource, rows), total
+        self.complete(resource, records, rows, tree, names)
+        return records, total
 
-    def page_statement(self, resource, params, base, apart, carried):
+    def page_statement(self, resource, params, base, apart, carried, names):
         plan = resource.read_plan
         statement, rankings = resource.apply_filters(base(), params.filters)
         order = [(resource.sorts[name], descending) for name, descending in params.sort]
@@ -175,14 +190,17 @@ class Reader:
             )
         sort_columns = [column for column in inner.c if column.name.startswith("s")]
         directions = [False] * (len(sort_columns) - len(order)) + [d for _, d in order]
-        total = null() if apart else inner.c[TOTAL]
+        from_clause, joined = self.joined(
+            resource, names, inner.join(plan.table, plan.key == inner.c[KEY])
+        )
         return (
             select(
-                *resource.read_plan.columns(self.fieldset(resource)),
-                total.label(TOTAL),
+                *plan.columns(self.fieldset(resource)),
+                *joined,
+                (null() if apart else inner.c[TOTAL]).label(TOTAL),
                 self.version.column if carried else null(),
             )
-            .select_from(inner.join(plan.table, plan.key == inner.c[KEY]))
+            .select_from(from_clause)
             .order_by(*map(ordered, sort_columns, directions))
         )
 
@@ -207,48 +225,75 @@ class Reader:
 
         return execute(STATEMENTS.get(("count", selection), build), values).scalar()
 
-    def one(self, resource, shape, where, values):
-        """The record of the caller's row that `where()` picks by the bound `values`."""
+    def one(self, resource, shape, where, values, tree=None):
+        """The record of the caller's row that `where()` picks by the bound `values`, with
+        `tree` included, or None."""
+        tree = tree or {}
         plan = resource.read_plan
         fieldset = self.fieldset(resource)
         carried = self.carries_version()
+        names = self.joinable(resource, tree)
 
         def build():
             keys = resource.keys_query().where(where())
+            from_clause, joined = self.joined(resource, names, plan.table)
             version = self.version.column if carried else null()
-            return select(*plan.columns(fieldset), version).where(plan.key.in_(keys))
+            return (
+                select(*plan.columns(fieldset), *joined, version)
+                .select_from(from_clause)
+                .where(plan.key.in_(keys))
+            )
 
-        key = ("one", resource.type, shape, fieldset, carried)
+        key = ("one", resource.type, shape, fieldset, carried, self.joins_shape(resource, names))
         rows = execute(STATEMENTS.get(key, build), values).all()
         self.learn_version(rows, carried)
-        found = self.records(resource, rows)
-        return found[0] if found else None
+        records = self.records(resource, rows)
+        self.complete(resource, records, rows, tree, names)
+        return records[0] if records else None
 
-    def include(self, resource, records, tree):
-        """Follow `tree` from `records`: one statement per relationship per level."""
+    # Includes.
+
+    def complete(self, resource, records, rows, tree, joined):
+        """Set the joined relationships from `rows`, then read the rest of `tree`."""
+        start = 2 + len(resource.read_plan.layout(self.fieldset(resource))[0])
+        self.attach(resource, records, rows, joined, start)
+        self.include(resource, records, tree, joined)
+
+    def include(self, resource, records, tree, joined=()):
+        """Follow `tree` from `records`: the relationships in `joined` are read already;
+        each other one costs a statement, for all of `records` at once."""
         for name, subtree in tree.items():
             relationship = resource.relationships[name]
-            children = self.follow(resource, relationship, records)
-            if subtree and children:
-                self.include(relationship.target, children, subtree)
+            if name in joined:
+                related = (record.related[name] for record in records)
+                children = list({id(c): c for c in related if c is not None}.values())
+                if subtree and children:
+                    self.include(relationship.target, children, subtree)
+            else:
+                self.follow(resource, relationship, records, subtree)
 
-    def follow(self, resource, relationship, records):
-        """Read what `relationship` links `records` to; set each record's linkage and
-        related records; return the related records, each once."""
+    def follow(self, resource, relationship, records, tree):
+        """Read what `relationship` links `records` to, with `tree` included; set each
+        record's linkage and related records."""
         target = relationship.target
         fieldset = self.fieldset(target)
+        names = self.joinable(target, tree)
 
         def build():
             plan = target.read_plan
             link = resource.link(relationship)
             pairs = parents_of(link)
+            from_clause, joined = self.joined(
+                target, names, pairs.join(plan.table, plan.key == pairs.c.target)
+            )
             return (
-                select(*plan.columns(fieldset), pairs.c.parent)
-                .select_from(pairs.join(plan.table, plan.key == pairs.c.target))
+                select(*plan.columns(fieldset), *joined, pairs.c.parent)
+                .select_from(from_clause)
                 .order_by(*link.order, plan.key)
             )
 
-        key = ("follow", resource.type, relationship.name, fieldset)
+        key = ("follow", resource.type, relationship.name, fieldset,
+               self.joins_shape(target, names))  # fmt: skip
         rows = execute(STATEMENTS.get(key, build), parent_keys(records)).all()
         children = self.records(target, rows)
         by_parent = {}
@@ -262,7 +307,12 @@ class Reader:
             else:
                 record.related[relationship.name] = linked[0] if linked else None
                 record.linkage[relationship.name] = linked[0].id if linked else None
-        return list({id(child): child for child in children}.values())
+        unique = list({id(child): child for child in children}.values())
+        if unique and tree:
+            first = {}  # each child once, with its first row, for its joined relationships
+            for row, child in zip(rows, children, strict=True):
+                first.setdefault(id(child), row)
+            self.complete(target, unique, [first[id(c)] for c in unique], tree, names)
 
     def link_ids(self, resource, relationship, records):
         """Only the ids `relationship` links `records` to (linkage that is always shown)."""
@@ -323,14 +373,6 @@ class Reader:
                     record.linkage[name] = child.id if child else None
             found.append(record)
         return found
-
-
-def execute(statement, values):
-    """Run a read statement on the session's connection: its rows are plain rows, and
-    the ORM's layer of execution (built for objects) is skipped. Changes the session
-    holds are flushed first, as the session itself would, so that a read sees them."""
-    db.session.flush()
-    return db.session.connection().execute(statement, values)
 
 
 def parents_of(link):

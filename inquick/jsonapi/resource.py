@@ -10,16 +10,13 @@ from datetime import date, datetime
 from functools import cached_property
 
 from marshmallow_jsonapi.fields import BaseRelationship
-from sqlalchemy import Column, select
-from sqlalchemy.orm import MANYTOONE, ONETOMANY
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.orm.properties import ColumnProperty
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BooleanClauseList
 
 from inquick.jsonapi.errors import InvalidFilter
+from inquick.jsonapi.links import direct_link, joined_link
 from inquick.jsonapi.read_plan import KEY, ReadPlan
-from inquick.jsonapi.records import Link
 
 REGISTRY = {}
 
@@ -130,6 +127,7 @@ class Resource:
             else:
                 self.attributes[key] = schema_field
         self.sorts = {**self._sortable_columns(), **self.extra_sorts}
+        self._links = {}
         self.filters = {"id": Filter(self._with_ids), **self.filters}
         REGISTRY[self.type] = self
 
@@ -212,11 +210,16 @@ class Resource:
 
     def link(self, relationship):
         """How `relationship` pairs this type's rows with its target's (a `Link`)."""
-        custom = self.links.get(relationship.name)
-        if custom is not None:
-            return custom()
-        prop = getattr(self.model, relationship.attribute).property
-        return direct_link(prop) or joined_link(self, relationship, prop)
+        found = self._links.get(relationship.name)
+        if found is None:
+            custom = self.links.get(relationship.name)
+            if custom is not None:
+                found = custom()
+            else:
+                prop = getattr(self.model, relationship.attribute).property
+                found = direct_link(prop) or joined_link(self, relationship, prop)
+            self._links[relationship.name] = found
+        return found
 
     def links_to(self, obj):
         """Whether `obj` has a URL of its own."""
@@ -252,57 +255,3 @@ class Resource:
     def settle(self, obj):
         """Complete and cross-check an object after a write: the errors found, if any."""
         return []
-
-
-def direct_link(prop):
-    """The pairs of a plain relationship, read from the one table that holds them: a
-    foreign key (to-one: the parent's row; to-many: the target's, with the relationship's
-    own conditions on it) or an association table. None for any other relationship."""
-    order = tuple(prop.order_by or ())
-    if prop.secondary is not None:
-        if len(prop.synchronize_pairs) != 1 or len(prop.secondary_synchronize_pairs) != 1:
-            return None
-        [(_, parent)], [(_, target)] = prop.synchronize_pairs, prop.secondary_synchronize_pairs
-        if parent.table is not prop.secondary or target.table is not prop.secondary:
-            return None  # not an association table: a relationship through another table
-        return Link(select(parent.label("parent"), target.label("target")), parent, order)
-    if len(prop.local_remote_pairs) != 1:
-        return None
-    [(local, remote)] = prop.local_remote_pairs
-    extra = [c for c in and_clauses(prop.primaryjoin) if not pairs(c, local, remote)]
-    parent_key, target_key = prop.parent.primary_key[0], prop.mapper.primary_key[0]
-    if prop.direction is MANYTOONE and not extra:  # the parent's row holds the key
-        return Link(select(parent_key.label("parent"), local.label("target")), parent_key, order)
-    if prop.direction is ONETOMANY and all(
-        set(c._from_objects) <= {remote.table} for c in extra
-    ):  # the target's row holds the key, and the conditions are on the target
-        statement = select(remote.label("parent"), target_key.label("target")).where(*extra)
-        return Link(statement, remote, order)
-    return None
-
-
-def joined_link(resource, relationship, prop):
-    """The pairs of any relationship, through SQLAlchemy's join of the two types."""
-    target_key = relationship.target.read_plan.key
-    statement = (
-        select(resource.read_plan.key.label("parent"), target_key.label("target"))
-        .select_from(resource.model)
-        .join(getattr(resource.model, relationship.attribute))
-    )
-    return Link(statement, resource.read_plan.key, tuple(prop.order_by or ()))
-
-
-def and_clauses(condition):
-    """The conditions ANDed together in `condition`."""
-    if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
-        return list(condition.clauses)
-    return [condition]
-
-
-def pairs(clause, local, remote):
-    """Whether `clause` is the equality of the two columns."""
-    sides = {getattr(clause, "left", None), getattr(clause, "right", None)}
-    wanted = {local, remote}
-    return getattr(clause, "operator", None) is operators.eq and {
-        (c.table, c.key) for c in sides if isinstance(c, Column)
-    } == {(c.table, c.key) for c in wanted}

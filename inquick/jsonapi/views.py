@@ -15,7 +15,8 @@ from inquick.jsonapi.document import (
 from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
-from inquick.jsonapi.records import ID, PARENT, STATEMENTS, Reader, execute
+from inquick.jsonapi.records import Reader
+from inquick.jsonapi.statements import ID, PARENT, STATEMENTS, execute
 
 
 def find(resource, object_id):
@@ -47,33 +48,26 @@ def find_key(resource, parsed_id):
     return key
 
 
-def completed(reader, resource, records, include_tree):
-    """`records` with what the document shows of their relationships read."""
-    reader.include(resource, records, include_tree)
-    reader.always_linked(resource, records, include_tree)
-    return records
-
-
 def read_one(resource, object_id, params):
     """The record of the resource with this id, with its includes, or a 404."""
     parsed = resource.parse_id(object_id)
     reader = reader_for(params.fields)
     record = None
     if parsed is not None:
-        record = reader.one(
-            resource, "id", lambda: resource.id_column() == bindparam(ID), {ID: parsed}
-        )
+        where = lambda: resource.id_column() == bindparam(ID)  # noqa: E731
+        record = reader.one(resource, "id", where, {ID: parsed}, tree=params.include)
     if record is None:
         raise NotFound(f"There is no {resource.type} with id {object_id!r}.")
-    return completed(reader, resource, [record], params.include)[0]
+    reader.always_linked(resource, [record], params.include)
+    return record
 
 
 def list_resources(resource):
     """GET /TYPE"""
     params = parse_query(request.args, resource, collection=True)
     reader = reader_for(params.fields)
-    records, count = reader.page(resource, params, resource.list_query)
-    completed(reader, resource, records, params.include)
+    records, count = reader.page(resource, params, resource.list_query, tree=params.include)
+    reader.always_linked(resource, records, params.include)
     document = collection_document(records, params, count)
     resource.on_read(records, params)
     return document_response(document)
@@ -133,6 +127,7 @@ def related_collection(resource, parent_id, relationship, identifiers_only):
         lambda: target.keys_query().where(linked_to_parent(resource, relationship)),
         shape=(resource.type, relationship.name),
         values={PARENT: parent_id},
+        tree=params.include,
     )
     if not records:
         find_key(resource, parent_id)
@@ -140,7 +135,7 @@ def related_collection(resource, parent_id, relationship, identifiers_only):
         document = collection_document(records, params, count, identifiers=target)
         document["links"]["related"] = related_url()
         return document
-    completed(reader, target, records, params.include)
+    reader.always_linked(target, records, params.include)
     return collection_document(records, params, count)
 
 
@@ -154,13 +149,14 @@ def related_single(resource, parent_id, relationship, identifiers_only):
         (resource.type, relationship.name),
         lambda: linked_to_parent(resource, relationship),
         {PARENT: parent_id},
+        tree=params.include,
     )
     if record is None:
         find_key(resource, parent_id)
     if identifiers_only:
         return linkage_document(relationship, record, request_url(), related_url())
     if record is not None:
-        completed(reader, target, [record], params.include)
+        reader.always_linked(target, [record], params.include)
     return single_document(record, params)
 
 

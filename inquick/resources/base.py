@@ -87,7 +87,7 @@ def active_schedules():
     """The caller's active schedules, with everything booking reads of them loaded."""
     return (
         select(Schedule)
-        .where(Schedule.health_system_id == g.tenant.id, Schedule.active.is_(True))
+        .where(Schedule.health_system_id == g.tenant.id, Schedule.active)
         .options(
             selectinload(Schedule.weekly_windows),
             selectinload(Schedule.exceptions),

@@ -29,9 +29,9 @@ from inquick.jsonapi.errors import (
     Unprocessable,
 )
 from inquick.jsonapi.fields import Computed
+from inquick.jsonapi.links import Link
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import check_parameter_names
-from inquick.jsonapi.records import Link
 from inquick.jsonapi.resource import Filter
 from inquick.jsonapi.views import find
 from inquick.jsonapi.write_views import commit
@@ -82,7 +82,7 @@ class ScheduleResource(CatalogResource):
     """Only active schedules are published; a schedule's id is a UUID."""
 
     def scoped(self, statement):
-        return super().scoped(statement).where(Schedule.active.is_(True))
+        return super().scoped(statement).where(Schedule.active)
 
     def parse_id(self, object_id):
         return object_id if is_uuid(object_id) else None

@@ -68,7 +68,7 @@ def stored_validation(validation_id):
         .where(
             VisitValidation.id == validation_id,
             Schedule.health_system_id == g.tenant.id,
-            Schedule.active.is_(True),
+            Schedule.active,
         )
     )
     row = db.session.scalar(statement)

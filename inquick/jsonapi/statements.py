@@ -1,0 +1,47 @@
+"""Read statements, built once per shape and run again with other values.
+
+Building a statement and working out its cache key costs more than running it, so the
+reads keep what they built under the request's shape (type, fieldset, sort, filters,
+includes...). What differs between two requests of one shape is bound by name at
+execution: the page's size and offset, the parents' keys, the id asked for, a ranking's
+values (and the caller's health system, which types bind through a callable).
+"""
+
+from collections import OrderedDict
+
+from sqlalchemy import bindparam
+
+from inquick.extensions import db
+
+LIMIT, OFFSET = bindparam("limit"), bindparam("offset")
+# Bound by name: the keys of an include's parents, one parent's key or id, an id.
+PARENTS, PARENT, ID = "parents", "parent", "id"
+
+
+class Statements:
+    """Built statements by shape, the least recently used dropped past `size`."""
+
+    def __init__(self, size=1024):
+        self.size = size
+        self.built = OrderedDict()
+
+    def get(self, shape, build):
+        statement = self.built.get(shape)
+        if statement is None:
+            statement = self.built[shape] = build()
+            if len(self.built) > self.size:
+                self.built.popitem(last=False)
+        else:
+            self.built.move_to_end(shape)
+        return statement
+
+
+STATEMENTS = Statements()
+
+
+def execute(statement, values):
+    """Run a read statement on the session's connection: its rows are plain rows, and
+    the ORM's layer of execution (built for objects) is skipped. Changes the session
+    holds are flushed first, as the session itself would, so that a read sees them."""
+    db.session.flush()
+    return db.session.connection().execute(statement, values)
