@@ -14,12 +14,17 @@ import psycopg
 from bench.booking import booking_run, contention_run
 from bench.dataset import SIZES
 from bench.equality import DocumentsDiffer, difference, rebased
-from bench.in_process import app_query_counts, create_key, floor_query_counts
+from bench.in_process import (
+    app_query_counts,
+    app_revalidation_queries,
+    create_key,
+    floor_query_counts,
+)
 from bench.load import Client, drive
 from bench.loading import database_url, drop_databases, ensure_data, remove_bench_bookings
 from bench.machine import describe
 from bench.report import scaling, targets, write
-from bench.scenarios import READ_SCENARIOS, read_paths
+from bench.scenarios import READ_SCENARIOS, read_paths, revalidations
 from bench.servers import WORKERS, app_server, floor_server, serving, stop_on_signals
 from bench.stats import ratio, summary
 
@@ -107,6 +112,25 @@ def measure_reads(app, floor, secret, paths, url, options):
     return reads
 
 
+def measure_revalidation(app, secret, paths, url, options):
+    """Scenario 6 on the app alone (the floor answers no conditional request): the
+    location-schedules requests again, each with its document's ETag."""
+    headers = {"Authorization": secret}
+    etags = {}
+    for path in paths["location-schedules"]:
+        status, tag = Client(app.port).head_etag(path, headers)
+        if status != 200 or tag is None:
+            raise DocumentsDiffer(f"revalidation: {path} answered {status} without an ETag")
+        etags[path] = tag
+    requests = revalidations(paths, etags)
+    queries = app_revalidation_queries(url, secret, paths["location-schedules"][0])
+    samples = drive(app.port, headers, requests, options.clients, options.warmup, options.seconds)
+    result = measured(samples, options.seconds, queries)
+    # A 304 is the success here; anything else counts against it.
+    result["errors"] = result["requests"] - samples.statuses.get("304", 0)
+    return result
+
+
 def row_counts(url):
     with psycopg.connect(url) as connection:
         return {
@@ -133,6 +157,8 @@ def run_size(size, options):
             say(f"  serving: app on port {app.port}, floor on port {floor.port}")
             same_documents(app, floor, secret, paths)
             reads = measure_reads(app, floor, secret, paths, url, options)
+            revalidation = measure_revalidation(app, secret, paths, url, options)
+            say(line("revalidation", "app", revalidation) + f"  {revalidation['statuses']}")
             samples = booking_run(
                 app.port, secret, url, today, options.clients, options.warmup, options.seconds
             )
@@ -149,8 +175,8 @@ def run_size(size, options):
         removed = remove_bench_bookings(url, started)
         say(f"  removed the {removed} visits the bench booked")
     return {
-        "size": asdict(size), "data": data, "reads": reads, "booking": booking,
-        "contention": contention,
+        "size": asdict(size), "data": data, "reads": reads, "revalidation": revalidation,
+        "booking": booking, "contention": contention,
     }  # fmt: skip
 
 

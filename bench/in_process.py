@@ -79,6 +79,29 @@ def app_query_counts(url, secret, paths):
     return counts
 
 
+def app_revalidation_queries(url, secret, path):
+    """Statements of one request of `path` revalidated with its own ETag (a 304)."""
+    from inquick.extensions import db
+
+    with app_context(url) as app:
+        client = app.test_client()
+        headers = {"Authorization": secret}
+        etag = client.get(path, headers=headers).headers["ETag"]
+        statements = []
+
+        def record(*_args):
+            statements.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = client.get(path, headers={**headers, "If-None-Match": etag})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        if response.status_code != 304:
+            raise RuntimeError(f"revalidation: the app answered {response.status_code} to {path}")
+    return len(statements)
+
+
 def floor_query_counts(url, secret, paths):
     """{name: statements} for one request of each path, made through the floor in-process."""
     counts = {}

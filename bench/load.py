@@ -58,6 +58,7 @@ class Client:
     def __init__(self, port):
         self.port = port
         self.connection = None
+        self.last_status, self.last_headers = None, None
 
     def send(self, method, path, body=None, headers=None):
         """(status, body bytes); "error" for the status when the connection failed."""
@@ -70,9 +71,16 @@ class Client:
         except (OSError, http.client.HTTPException):
             self.close()
             return "error", b""
+        self.last_status, self.last_headers = response.status, dict(response.getheaders())
         if response.will_close:
             self.close()
         return response.status, data
+
+    def head_etag(self, path, headers):
+        """(status, ETag) of one GET of `path`."""
+        self.send("GET", path, headers=headers)
+        response_headers = self.last_headers or {}
+        return self.last_status, response_headers.get("ETag")
 
     def close(self):
         if self.connection is not None:
@@ -81,13 +89,19 @@ class Client:
 
 
 def fetch_loop(port, headers, paths, timing):
-    """GET the paths in turn, over and over, until the run stops."""
+    """GET the paths in turn, over and over, until the run stops. A path may come with
+    headers of its own, as (path, headers)."""
     client, samples = Client(port), Samples()
+    requests = [
+        (item[0], {**headers, **item[1]}) if isinstance(item, tuple) else (item, headers)
+        for item in paths
+    ]
     timing.wait_for_start()
     sent = 0
     while (started := time.time()) < timing.stop:
         begun = time.perf_counter()
-        status, _ = client.send("GET", paths[sent % len(paths)], headers=headers)
+        path, path_headers = requests[sent % len(requests)]
+        status, _ = client.send("GET", path, headers=path_headers)
         latency = (time.perf_counter() - begun) * 1000
         sent += 1
         if started >= timing.measure_from:

@@ -25,6 +25,7 @@ SEARCH_SERVICES = (
     "primary-care,cardiology",
 )
 VARIANTS = 64
+REVALIDATION = "6. a location's schedules revalidated: If-None-Match answered 304"
 
 
 def availability_days(today):
@@ -75,3 +76,8 @@ def read_paths(connection, today):
         "location-schedules": at_locations,
         "available-times": times,
     }
+
+
+def revalidations(paths, etags):
+    """The location-schedules requests, each with the ETag its document was answered with."""
+    return [(path, {"If-None-Match": etags[path]}) for path in paths["location-schedules"]]

@@ -130,6 +130,8 @@ def serve(host, port, workers):
         "--limit-request-line",
         "8190",
         # No gunicorn access log: the app logs each request as JSON, without query strings.
+        "--config",
+        "python:inquick.serving",
         "inquick:create_app()",
     ]
     os.execv(sys.executable, argv)

@@ -15,6 +15,7 @@ from bench.floor import Floor
 from bench.floor_slots import free_times as floor_free_times
 from bench.in_process import SCOPES
 from bench.loading import load_rows
+from bench.report import scaling, targets
 from bench.scenarios import availability_days, read_paths
 from bench.stats import growth, percentile, ratio, summary
 from bench.visits import VISIT_COLUMNS
@@ -168,3 +169,49 @@ def test_the_floor_answers_the_apps_documents(client, session):
                 seen["times"] += sum(len(d["attributes"]["times"]) for d in document["data"])
     assert all(seen[name] for name in ("provider-search", "location-schedules", "times")), seen
     assert floor.statements > 0
+
+
+def read(app_p50, floor_p50, app_rps, floor_rps, app_queries=3, floor_queries=3):
+    return {
+        "app": {"p50_ms": app_p50, "requests_per_second": app_rps, "queries": app_queries},
+        "floor": {"p50_ms": floor_p50, "requests_per_second": floor_rps, "queries": floor_queries},
+        "latency_ratio": ratio(app_p50, floor_p50),
+        "throughput_ratio": ratio(floor_rps, app_rps),
+    }
+
+
+def sized(p50_scale, **overrides):
+    reads = {
+        "provider-search": read(30 * p50_scale, 25 * p50_scale, 100, 120),
+        "location-schedules": read(10, 8, 300, 350),
+        "available-times": read(40, 35, 90, 100),
+        **overrides,
+    }
+    return {"reads": reads, "contention": {"overbooked": False}}
+
+
+def verdicts(sizes):
+    return {t["target"]: t["met"] for t in targets(sizes, scaling(sizes))}
+
+
+def test_the_targets_are_the_issues():
+    judged = verdicts({"small": sized(1), "large": sized(1.2)})
+    assert all(judged.values()), judged
+    # A ratio over 1.5 in one size, latency or throughput, misses its scenario's target.
+    slow = verdicts({"small": sized(1, **{"available-times": read(60, 35, 90, 100)}),
+                     "large": sized(1.2)})  # fmt: skip
+    assert [t for t, met in slow.items() if not met] == [
+        "ratio to the floor <= 1.5: 3. available-times, every size"
+    ]
+    # One statement more than the floor's is allowed, two are not.
+    chatty = verdicts({"small": sized(1, **{"location-schedules": read(10, 8, 300, 350, 6, 4)}),
+                       "large": sized(1.2)})  # fmt: skip
+    assert [t for t, met in chatty.items() if not met] == [
+        "queries a request at most the floor's + 1: location-schedules, every size"
+    ]
+    # Growth is judged for the floor too.
+    grown = verdicts({"small": sized(1), "large": sized(1.6)})
+    assert sorted(t for t, met in grown.items() if not met) == [
+        "app p50 growth < 50% from small to large, provider-search",
+        "floor p50 growth < 50% from small to large, provider-search",
+    ]

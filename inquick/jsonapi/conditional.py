@@ -26,6 +26,12 @@ from inquick.jsonapi.document import request_url
 CACHE_HEADERS = {"Cache-Control": "no-cache, public", "Vary": "Authorization"}
 
 
+def never_stored(response):
+    """An `after_request` hook for answers no cache may keep (patient data, keys)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def build_digest():
     """What else decides a document's bytes: this code and the libraries that write it."""
     digest = hashlib.sha256(sys.version.encode())

@@ -39,11 +39,28 @@ def quoted(object_id):
 JSONAPI = {"version": "1.1"}
 
 
+@lru_cache(maxsize=1024)
+def relationship_shapes(resource, wanted):
+    """For each relationship a resource object of `resource` shows (for a sparse fieldset
+    `wanted`): its name, the suffixes of its two links (or None), its target's type and
+    whether it is to-many. Worked out once, not per object."""
+    return tuple(
+        (
+            name,
+            (f"/relationships/{name}", f"/{name}") if resource.relationship_links else None,
+            relationship.target.type,
+            relationship.many,
+        )
+        for name, relationship in resource.relationships.items()
+        if wanted is None or name in wanted
+    )
+
+
 class CompoundDocument:
     """Primary data and included resources from records, each (type, id) pair once."""
 
     def __init__(self, fields):
-        self.fields = fields
+        self.fields = {name: frozenset(wanted) for name, wanted in fields.items()}
         self.root = api_root()
         self.prefixes = {}
         self.primary = set()
@@ -55,7 +72,6 @@ class CompoundDocument:
         if record.built is not None:
             return record.built
         resource = record.resource
-        wanted = self.fields.get(resource.type)
         built = {"type": resource.type, "id": record.id}
         if record.attributes:
             built["attributes"] = record.attributes
@@ -63,35 +79,29 @@ class CompoundDocument:
         if prefix is None:
             prefix = self.prefixes[resource.type] = f"{self.root}/{resource.type}/"
         self_url = prefix + quoted(record.id)
-        names = (
-            resource.relationships
-            if wanted is None
-            else [name for name in resource.relationships if name in wanted]
-        )
-        if names:
+        shapes = relationship_shapes(resource, self.fields.get(resource.type))
+        if shapes:
             relationships = {}
-            for name in names:
+            linkage = record.linkage
+            for name, suffixes, target, many in shapes:
                 relationship = {}
-                if resource.relationship_links:
+                if suffixes is not None:
                     relationship["links"] = {
-                        "self": f"{self_url}/relationships/{name}",
-                        "related": f"{self_url}/{name}",
+                        "self": self_url + suffixes[0],
+                        "related": self_url + suffixes[1],
                     }
-                if name in record.linkage:
-                    relationship["data"] = self.linkage(resource.relationships[name],
-                                                        record.linkage[name])  # fmt: skip
+                if name in linkage:
+                    ids = linkage[name]
+                    if many:
+                        relationship["data"] = [{"type": target, "id": i} for i in ids]
+                    else:
+                        relationship["data"] = None if ids is None else {"type": target, "id": ids}
                 relationships[name] = relationship
             built["relationships"] = relationships
         if record.has_url:
             built["links"] = {"self": self_url}
         record.built = built
         return built
-
-    def linkage(self, relationship, ids):
-        target = relationship.target.type
-        if relationship.many:
-            return [{"type": target, "id": i} for i in ids]
-        return None if ids is None else {"type": target, "id": ids}
 
     def add(self, record, include_tree, primary=False):
         """Add `record` and, following `include_tree`, the records it includes."""

@@ -146,7 +146,7 @@ class Reader:
         apart = filters.ranked or self.version is not None
         carried = self.carries_version()
         names = self.joinable(resource, tree)
-        selection = (resource.type, shape, filters.shape, db.engine.dialect.name)
+        selection = (resource, shape, filters.shape, db.engine.dialect.name)
         key = ("page", selection, self.fieldset(resource), params.sort, apart, carried,
                self.joins_shape(resource, names))  # fmt: skip
         statement = STATEMENTS.get(
@@ -244,7 +244,7 @@ class Reader:
                 .where(plan.key.in_(keys))
             )
 
-        key = ("one", resource.type, shape, fieldset, carried, self.joins_shape(resource, names))
+        key = ("one", resource, shape, fieldset, carried, self.joins_shape(resource, names))
         rows = execute(STATEMENTS.get(key, build), values).all()
         self.learn_version(rows, carried)
         records = self.records(resource, rows)
@@ -292,7 +292,7 @@ class Reader:
                 .order_by(*link.order, plan.key)
             )
 
-        key = ("follow", resource.type, relationship.name, fieldset,
+        key = ("follow", resource, relationship.name, fieldset,
                self.joins_shape(target, names))  # fmt: skip
         rows = execute(STATEMENTS.get(key, build), parent_keys(records)).all()
         children = self.records(target, rows)
@@ -327,7 +327,7 @@ class Reader:
                 .order_by(*link.order, plan.key)
             )
 
-        key = ("link_ids", resource.type, relationship.name)
+        key = ("link_ids", resource, relationship.name)
         by_parent = {}
         for parent, target_id in execute(STATEMENTS.get(key, build), parent_keys(records)):
             by_parent.setdefault(parent, []).append(str(target_id))

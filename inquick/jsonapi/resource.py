@@ -82,7 +82,7 @@ class ParsedFilters:
     ranked: bool
 
 
-@dataclass
+@dataclass(eq=False)  # a declaration is itself: compared and hashed by identity
 class Resource:
     """The declaration of one JSON:API type, backed by one SQLAlchemy model (or by none,
     for a type that is only ever built in Python and serialized)."""

@@ -39,7 +39,7 @@ def reader_for(fields):
 def find_key(resource, parsed_id):
     """The key of the row with this (parsed) id among those the caller may see, or a 404."""
     statement = STATEMENTS.get(
-        ("find", resource.type),
+        ("find", resource),
         lambda: resource.keys_query().where(resource.id_column() == bindparam(ID)),
     )
     key = execute(statement, {ID: parsed_id}).scalar()
@@ -125,7 +125,7 @@ def related_collection(resource, parent_id, relationship, identifiers_only):
         target,
         params,
         lambda: target.keys_query().where(linked_to_parent(resource, relationship)),
-        shape=(resource.type, relationship.name),
+        shape=(resource, relationship.name),
         values={PARENT: parent_id},
         tree=params.include,
     )
@@ -146,7 +146,7 @@ def related_single(resource, parent_id, relationship, identifiers_only):
     reader = reader_for({target.type: ()} if identifiers_only else params.fields)
     record = reader.one(
         target,
-        (resource.type, relationship.name),
+        (resource, relationship.name),
         lambda: linked_to_parent(resource, relationship),
         {PARENT: parent_id},
         tree=params.include,

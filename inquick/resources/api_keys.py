@@ -7,6 +7,7 @@ from marshmallow_jsonapi import Schema, fields
 
 from inquick.auth.keys import SCOPES, issue_key, require_scope
 from inquick.extensions import db
+from inquick.jsonapi.conditional import never_stored
 from inquick.jsonapi.document import api_root, single_document
 from inquick.jsonapi.errors import ErrorList, Unprocessable
 from inquick.jsonapi.fields import Computed
@@ -19,6 +20,8 @@ from inquick.models.base import as_utc
 from inquick.resources.base import CatalogResource, dasherize
 
 blueprint = Blueprint("api-keys", __name__)
+# Patient data and keys: no cache may keep an answer (and none carries an ETag).
+blueprint.after_request(never_stored)
 
 
 def moment(value):

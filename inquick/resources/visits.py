@@ -25,6 +25,7 @@ from inquick.booking.visit_requests import parse_appointment_at
 from inquick.booking.visit_rules import PATIENT_ATTRIBUTES
 from inquick.config import token_secret
 from inquick.extensions import db
+from inquick.jsonapi.conditional import never_stored
 from inquick.jsonapi.document import api_root, single_document
 from inquick.jsonapi.errors import (
     Conflict,
@@ -48,6 +49,8 @@ from inquick.ratelimit import spend_for_address, spend_for_bookings
 from inquick.resources.base import CatalogResource, active_schedule, dasherize
 
 blueprint = Blueprint("visits", __name__)
+# Patient data and keys: no cache may keep an answer (and none carries an ETag).
+blueprint.after_request(never_stored)
 
 
 PATIENT = Visit.__table__.c.patient
