@@ -39,13 +39,17 @@ def reader_for(fields):
 def find_key(resource, parsed_id):
     """The key of the row with this (parsed) id among those the caller may see, or a 404."""
     statement = STATEMENTS.get(
-        ("find", resource),
-        lambda: resource.keys_query().where(resource.id_column() == bindparam(ID)),
+        ("find", resource), lambda: resource.keys_query().where(id_is_bound(resource))
     )
     key = execute(statement, {ID: parsed_id}).scalar()
     if key is None:
         raise NotFound(f"There is no {resource.type} with id {parsed_id!r}.")
     return key
+
+
+def id_is_bound(resource):
+    """The condition that a row's id is the one bound as `id`."""
+    return resource.id_column() == bindparam(ID)
 
 
 def read_one(resource, object_id, params):
@@ -54,7 +58,7 @@ def read_one(resource, object_id, params):
     reader = reader_for(params.fields)
     record = None
     if parsed is not None:
-        where = lambda: resource.id_column() == bindparam(ID)  # noqa: E731
+        where = partial(id_is_bound, resource)
         record = reader.one(resource, "id", where, {ID: parsed}, tree=params.include)
     if record is None:
         raise NotFound(f"There is no {resource.type} with id {object_id!r}.")

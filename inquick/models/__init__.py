@@ -1,6 +1,5 @@
 """The data model, split by domain; importing this package registers every table."""
 
-from inquick.models import coverage  # noqa: F401  (adds Schedule.effective_insurance_plans)
 from inquick.models.audit import AuditEntry
 from inquick.models.catalog import (
     AppointmentType,

@@ -8,7 +8,6 @@ so they give the same answer.
 """
 
 from sqlalchemy import and_, exists, select, union_all
-from sqlalchemy.orm import relationship
 
 from inquick.models.catalog import (
     InsurancePlan,
@@ -57,13 +56,3 @@ def effective_insurance_plans():
 
 
 effective = effective_insurance_plans().subquery("effective_insurance_plans")
-
-
-Schedule.effective_insurance_plans = relationship(
-    InsurancePlan,
-    secondary=effective,
-    primaryjoin=Schedule.id == effective.c.schedule_id,
-    secondaryjoin=InsurancePlan.id == effective.c.insurance_plan_id,
-    viewonly=True,
-    order_by=InsurancePlan.slug,
-)
