@@ -129,7 +129,8 @@ def serve(host, port, workers):
         # JSON:API 414 (inquick.jsonapi.hygiene) before gunicorn's HTML one.
         "--limit-request-line",
         "8190",
-        # No gunicorn access log: the app logs each request as JSON, without query strings.
+        # Worker settings (the collector's); no gunicorn access log: the app logs each
+        # request as JSON, without query strings.
         "--config",
         "python:inquick.serving",
         "inquick:create_app()",

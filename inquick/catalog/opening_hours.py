@@ -11,7 +11,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from marshmallow import ValidationError
-from sqlalchemy import case, select
+from sqlalchemy import case, literal_column, select
 
 from inquick.models.schedules import WEEKDAYS, Schedule, ScheduleException, WeeklyWindow
 from inquick.sql import ClockText, DateText, json_list
@@ -32,11 +32,18 @@ def check_time_zone(value):
         raise ValidationError("must be an IANA time zone name, such as America/New_York")
 
 
+def weekday_name(weekday):
+    """`monday` for 0 and so on, the names written into the SQL: as bound values they
+    would be fourteen parameters of every statement that shows hours."""
+    names = {literal_column(str(n)): literal_column(f"'{day}'") for n, day in enumerate(WEEKDAYS)}
+    return case(names, value=weekday)
+
+
 def weekly_hours():
     """The schedule's opening windows in its local time, Monday first, as JSON."""
     rows = (
         select(
-            case(dict(enumerate(WEEKDAYS)), value=WeeklyWindow.weekday),
+            weekday_name(WeeklyWindow.weekday),
             ClockText(WeeklyWindow.opens_at),
             ClockText(WeeklyWindow.closes_at),
         )

@@ -19,6 +19,8 @@ from inquick.jsonapi.links import direct_link, joined_link
 from inquick.jsonapi.read_plan import KEY, ReadPlan
 
 REGISTRY = {}
+# Sets of filter values a type keeps as found good; past this many it starts again.
+GOOD_FILTERS_KEPT = 4096
 
 
 def checked(parse, value, parameter):
@@ -128,6 +130,7 @@ class Resource:
                 self.attributes[key] = schema_field
         self.sorts = {**self._sortable_columns(), **self.extra_sorts}
         self._links = {}
+        self._good_filters = set()
         self.filters = {"id": Filter(self._with_ids), **self.filters}
         REGISTRY[self.type] = self
 
@@ -176,9 +179,17 @@ class Resource:
         """Refuse a malformed filter value (400) now, before the request does anything else.
 
         Filters are applied to a response, and a write answers after it commits: a bad value
-        found only then would refuse a request whose change is already made.
+        found only then would refuse a request whose change is already made. Whether values
+        are good depends on the values alone, so a set of them found good is not built again
+        (building a provider search's conditions took about 0.2 ms of every search).
         """
+        seen = tuple(sorted(filters.items()))
+        if seen in self._good_filters:
+            return
         self.apply_filters(select(self.model), filters)
+        if len(self._good_filters) >= GOOD_FILTERS_KEPT:
+            self._good_filters.clear()
+        self._good_filters.add(seen)
 
     def _sortable_columns(self):
         """Attributes stored in a plain column of the model can be sorted on."""

@@ -207,3 +207,25 @@ def test_near_ignores_inactive_schedules(api, tenant):
 def test_malformed_near_is_a_400(api, tenant, value):
     error = refused(api, "filter[near]", value)
     assert error["code"] == "invalid-filter"
+
+
+def test_filters_found_good_are_not_built_again_and_bad_ones_always_refused(monkeypatch):
+    from inquick.jsonapi.errors import InvalidFilter
+    from inquick.jsonapi.resource import REGISTRY
+
+    providers = REGISTRY["providers"]
+    built = []
+    apply_filters = providers.apply_filters
+    monkeypatch.setattr(
+        providers, "apply_filters", lambda *a: built.append(a[1]) or apply_filters(*a)
+    )
+    monkeypatch.setattr(providers, "_good_filters", set())
+    good = {"gender": ("female", "filter[gender]"), "near": ("[43.66,-70.26]", "filter[near]")}
+    for _ in range(3):
+        providers.check_filters(dict(good))
+    assert built == [good]
+    bad = {**good, "near": ("[91,0]", "filter[near]")}
+    for _ in range(2):
+        with pytest.raises(InvalidFilter):
+            providers.check_filters(bad)
+    assert built == [good, bad, bad]
