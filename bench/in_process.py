@@ -28,7 +28,7 @@ def app_context(url):
     from inquick.extensions import db
 
     settings = {"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "RATE_LIMIT": 10**9}
-    app = create_app({**settings, "LOG_LEVEL": "WARNING"})
+    app = create_app({**settings, "LOG_LEVEL": "WARNING"}, serving=False)
     with app.app_context():
         try:
             yield app

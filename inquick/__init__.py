@@ -5,11 +5,16 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from inquick.config import load_config
+from inquick.config import load_config, require_token_secret
 
 
-def create_app(test_config=None):
-    """Build the WSGI application from environment variables (or `test_config`)."""
+def create_app(test_config=None, *, serving=True):
+    """Build the WSGI application from environment variables (or `test_config`).
+
+    An app built to serve requests refuses a configuration it cannot serve safely; the
+    console commands (`serving=False`: migrations, keys, the audit) neither sign nor
+    verify visit tokens, and run without the token secret.
+    """
     app = Flask(
         __name__,
         instance_path=os.environ.get("INQUICK_INSTANCE_PATH") or None,
@@ -18,6 +23,8 @@ def create_app(test_config=None):
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if serving:
+        require_token_secret(app.config)
 
     from inquick import database, errors, operations, ratelimit, resources
     from inquick.auth import tenancy

@@ -3,7 +3,7 @@
 import json
 import os
 import sys
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -16,7 +16,12 @@ from inquick.models import ApiKey, AuditEntry, HealthSystem, PartnerHostname
 from inquick.models.base import as_utc
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def command_app():
+    """The app the commands run in: `serve` execs gunicorn, whose app checks its settings."""
+    return create_app(serving=False)
+
+
+@click.group(cls=FlaskGroup, create_app=command_app, add_version_option=False)
 def main():
     """inquick: a JSON:API service for healthcare scheduling."""
 
@@ -162,7 +167,8 @@ def audit(start, end, hostname):
         .join(HealthSystem, HealthSystem.id == AuditEntry.health_system_id)
         .outerjoin(ApiKey, ApiKey.id == AuditEntry.key_id)
         .where(AuditEntry.at >= start.replace(tzinfo=UTC))
-        .where(AuditEntry.at < end.replace(tzinfo=UTC) + timedelta(days=1))
+        # The end day's last moment, not the next day's first: 9999-12-31 has no next day.
+        .where(AuditEntry.at <= datetime.combine(end.date(), time.max, UTC))
         .order_by(AuditEntry.at, AuditEntry.id)
     )
     if hostname:

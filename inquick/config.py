@@ -50,15 +50,50 @@ def load_config(instance_path, environ=os.environ):
         "JSON_SORT_KEYS": False,
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "TOKEN_SECRET": environ.get("INQUICK_TOKEN_SECRET"),
+        # The secret being retired: tokens it signed still verify until it is removed.
+        "PREVIOUS_TOKEN_SECRET": environ.get("INQUICK_PREVIOUS_TOKEN_SECRET"),
+        # The hostnames this server answers to (Flask's TRUSTED_HOSTS): links and Location
+        # headers are made from the Host a client sends, so no other Host is served.
+        "TRUSTED_HOSTS": host_list(environ.get("INQUICK_TRUSTED_HOSTS", "localhost,127.0.0.1")),
         "REDIS_URL": environ.get("REDIS_URL"),
+        # Rate counters in Redis carry this prefix (by default one drawn from the database).
+        "RATE_LIMIT_PREFIX": environ.get("INQUICK_RATE_LIMIT_PREFIX"),
         # How long a process keeps a hostname's health system and a key's grant: a key
         # revoked through another process stops working within this many seconds.
         "CALLER_CACHE_SECONDS": float(environ.get("INQUICK_CALLER_CACHE_SECONDS", 5)),
         "RATE_LIMIT": int(environ.get("INQUICK_RATE_LIMIT", 300)),
         "BOOKING_RATE_LIMIT": int(environ.get("INQUICK_BOOKING_RATE_LIMIT", 100)),
+        # The most requests a minute a health system's keys may add up to.
+        "KEYS_RATE_LIMIT_TOTAL": int(environ.get("INQUICK_KEYS_RATE_LIMIT_TOTAL", 3000)),
         # A staging deployment for partners' QA: it refuses live keys and live visit tokens.
         "SANDBOX_HOST": environ.get("INQUICK_SANDBOX_HOST", "") not in ("", "0", "false"),
     }
+
+
+def host_list(text):
+    """`a.example.org, .example.net` as a list; a leading dot admits every subdomain."""
+    return [name.strip().lower() for name in text.split(",") if name.strip()]
+
+
+class ConfigurationError(RuntimeError):
+    """The server cannot start as configured; the message says what to set."""
+
+
+def require_token_secret(config):
+    """Refuse to start without INQUICK_TOKEN_SECRET on any database but embedded SQLite.
+
+    The development secret is a file each server makes for itself: servers sharing a
+    database would refuse each other's tokens, and whoever reads the file can mint them.
+    It is fit only for the embedded default, one machine serving its own file.
+    """
+    if config.get("TOKEN_SECRET"):
+        return
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise ConfigurationError(
+            "INQUICK_TOKEN_SECRET is not set. Every server of a deployment on a shared "
+            "database signs visit tokens with it: set it to one long random value, e.g. "
+            "the output of `python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
 
 
 def token_secret(app):
@@ -79,6 +114,12 @@ def token_secret(app):
             path,
         )
     return app.config["TOKEN_SECRET"]
+
+
+def verifying_secrets(app):
+    """The secrets visit tokens are verified with: the current one, then the one retiring."""
+    previous = app.config.get("PREVIOUS_TOKEN_SECRET")
+    return [token_secret(app), *([previous] if previous else [])]
 
 
 def create_secret_file(path):

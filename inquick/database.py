@@ -1,8 +1,10 @@
 """Database set-up: the engine's per-dialect behaviour and the migrations directory."""
 
+import logging
 import math
 import os
 import time
+from contextlib import suppress
 
 import psycopg
 from flask import has_request_context, request
@@ -14,6 +16,7 @@ from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from inquick.config import engine_options
 from inquick.extensions import db, migrate
 
+log = logging.getLogger(__name__)
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # A pooled connection unused this long is checked before use.
@@ -27,6 +30,8 @@ def init_app(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     app.after_request(end_reads_with_commit)
+    # Registered after Flask-SQLAlchemy's: teardown functions run last-registered first.
+    app.teardown_appcontext(end_session_quietly)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _make_sqlite_transactional(db.engine)
@@ -43,11 +48,25 @@ def end_reads_with_commit(response):
     statements again, which costs more than running them.
     """
     if request.method in SAFE_METHODS and response.status_code < 400:
-        try:
+        # A failure leaves the answer as made; the teardown then ends the session.
+        with suppress(SQLAlchemyError):
             db.session.commit()
-        except SQLAlchemyError:  # the answer is written; the teardown rolls back
-            db.session.rollback()
     return response
+
+
+def end_session_quietly(_error):
+    """End the request's session; a database lost meanwhile does not undo the answer.
+
+    The answer (or the 503 of an outage) was made by then: a failing ROLLBACK here would
+    escape every error handler and turn it into the server's own HTML 500. SQLAlchemy has
+    invalidated the broken connection, so the pool hands the next request a fresh one.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as failure:
+        log.warning("the database connection was lost as a request ended: %s",
+                    type(getattr(failure, "orig", failure)).__name__)  # fmt: skip
+        db.session.registry.clear()
 
 
 def _ping_idle_connections(engine: Engine):

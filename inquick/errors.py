@@ -3,10 +3,12 @@
 import logging
 
 from flask import current_app
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from inquick.jsonapi.errors import (
+    BadRequest,
     ErrorList,
     InternalError,
     JsonApiError,
@@ -32,9 +34,13 @@ HTTP_CODES = {
 
 def init_app(app):
     app.register_error_handler(JsonApiError, handle_jsonapi_error)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
+    # An outage: the database is gone (OperationalError), its connection broke under the
+    # driver (InterfaceError), or no connection came free in time (the pool's timeout).
+    for outage in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(outage, handle_database_unavailable)
     app.register_error_handler(ErrorList, handle_error_list)
     app.register_error_handler(RequestEntityTooLarge, handle_body_too_large)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -67,9 +73,19 @@ def handle_body_too_large(_exception):
     return error_response([error], error.status)
 
 
+def handle_untrusted_host(_exception):
+    """A Host outside TRUSTED_HOSTS: links would carry it, so nothing is served to it."""
+    error = BadRequest(
+        "This server does not answer to the hostname in the Host header "
+        "(its operator lists those it does in INQUICK_TRUSTED_HOSTS).",
+        header="Host",
+    )
+    return error_response([error], error.status)
+
+
 def handle_database_unavailable(exception):
     """The database is unreachable or busy past our patience: the client may retry."""
-    log.warning("database unavailable: %s", type(exception.orig).__name__)
+    log.warning("database unavailable: %s", type(getattr(exception, "orig", exception)).__name__)
     error = Unavailable("The database is busy or unreachable; retry in a moment.")
     return error_response([error], 503, {"Retry-After": "1"})
 

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from sqlalchemy import text
 
 from inquick.extensions import db
@@ -125,10 +125,23 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
-    """The process can reach its database."""
+    """The process can reach its database: ready, or 503.
+
+    An unreachable Redis leaves the process ready but "degraded": requests are still
+    served, with rate limits counted in this process's memory until Redis answers again.
+    """
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means "not ready"
         log.warning("readiness check failed: database unreachable")
         raise Unavailable("The database is unreachable.", headers={"Retry-After": "5"}) from None
-    return document_response({"meta": {"status": "ready"}})
+    if current_app.extensions["rate_limits"].check():
+        return document_response({"meta": {"status": "ready"}})
+    return document_response(
+        {
+            "meta": {
+                "status": "degraded",
+                "rate-limits": "Redis is unreachable; counting in this process's memory.",
+            }
+        }
+    )

@@ -1,21 +1,35 @@
-"""Rate limits: a fixed one-minute window per caller, shared through Redis when configured.
+"""Rate limits: a one-minute window per caller, counted by the `limits` package.
 
-The caller is the API key (its own limit, or the default), the health system for
-token-authenticated bookings, or the client address when no credential was accepted
-(so guessing keys is limited too). Counting is one atomic INCR per request, so the
-limit holds across every server process sharing the Redis; without REDIS_URL each
-process counts on its own.
+The caller is the API key (its own limit, or the default), the issuing key for bookings
+made with its visit tokens, or the client address when no credential was accepted (so
+guessing keys is limited too). With REDIS_URL the counts live in Redis and the limits
+hold across every server process; without it each process counts on its own.
+
+Rate limiting must never take the API down with it. Redis is asked with short timeouts;
+when it cannot answer, counting goes on in this process's memory (said once in the log,
+and by `/readyz` as degraded) and Redis is tried again a few seconds later. Keys in Redis
+carry a per-deployment prefix, so deployments sharing a Redis never share a counter.
 """
 
+import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from flask import current_app, g, request
+from limits import RateLimitItemPerMinute
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from inquick.jsonapi.errors import RateLimited
 
-WINDOW_SECONDS = 60
+log = logging.getLogger(__name__)
+# How long Redis may take to answer before a request stops waiting for it.
+REDIS_TIMEOUT_SECONDS = 0.25
+# How long counting stays in memory after Redis failed, before Redis is tried again.
+REDIS_RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -32,66 +46,130 @@ class Allowance:
         }
 
 
-class MemoryCounter:
-    """Counts per process; enough for one process or a development server."""
+class Counting:
+    """Counts hits per caller in Redis, or in memory while Redis is unreachable."""
 
-    def __init__(self):
+    def __init__(self, redis_url=None, prefix="inquick"):
+        self.memory = FixedWindowRateLimiter(MemoryStorage())
+        self.shared = None
+        if redis_url:
+            storage = storage_from_string(
+                redis_url,
+                key_prefix=prefix,
+                wrap_exceptions=True,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            self.shared = FixedWindowRateLimiter(storage)
         self.lock = threading.Lock()
-        self.counts = {}
+        self.down_until = 0.0  # while in the future, Redis is not asked
 
-    def hit(self, name, window):
+    @property
+    def degraded(self):
+        """True while a configured Redis is unreachable and counts are this process's."""
+        return self.shared is not None and time.monotonic() < self.down_until
+
+    def hit(self, limit, caller):
+        """Count one hit of `caller` against `limit` a minute: (allowed, window stats)."""
+        item = RateLimitItemPerMinute(limit)
+        if self.shared is not None and not self.degraded:
+            try:
+                allowed = self.shared.hit(item, caller)
+                window = self.shared.get_window_stats(item, caller)
+            except StorageError as failure:
+                self.redis_failed(failure)
+            else:
+                if self.down_until:
+                    self.redis_answered()
+                return allowed, window
+        allowed = self.memory.hit(item, caller)
+        return allowed, self.memory.get_window_stats(item, caller)
+
+    def redis_failed(self, failure):
+        """Count in memory for a while; say so once per outage, not once per request."""
         with self.lock:
-            # Forget earlier windows so the dictionary stays small.
-            self.counts = {k: v for k, v in self.counts.items() if k[1] >= window}
-            count = self.counts.get((name, window), 0) + 1
-            self.counts[(name, window)] = count
-            return count
+            newly = self.down_until == 0.0
+            self.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        if newly:
+            log.warning(
+                "rate limits: Redis is unreachable (%s); counting in this process's memory "
+                "until it answers again",
+                type(failure.storage_error).__name__,
+            )
+
+    def redis_answered(self):
+        with self.lock:
+            recovered, self.down_until = self.down_until != 0.0, 0.0
+        if recovered:
+            log.warning("rate limits: Redis answers again; counting there")
+
+    def check(self):
+        """Whether Redis answers now (True without Redis). While a degraded spell lasts the
+        answer is no, without asking: a check must not wait on a Redis known to be down."""
+        if self.shared is None:
+            return True
+        if self.degraded:
+            return False
+        if self.shared.storage.check():
+            self.redis_answered()
+            return True
+        self.redis_failed(StorageError(ConnectionError("no answer to PING")))
+        return False
 
 
-class RedisCounter:
-    """Counts in Redis, shared by every process that uses the same server."""
+def deployment_prefix(config):
+    """The prefix of this deployment's Redis keys: configured, or drawn from its database.
 
-    def __init__(self, url):
-        import redis
-
-        self.client = redis.Redis.from_url(url)
-
-    def hit(self, name, window):
-        key = f"inquick:rate:{name}:{window}"
-        pipeline = self.client.pipeline()
-        pipeline.incr(key)
-        pipeline.expire(key, WINDOW_SECONDS * 2)
-        count, _ = pipeline.execute()
-        return count
+    Two deployments with different databases get different prefixes without being told;
+    the database URL is hashed, so no password reaches Redis.
+    """
+    configured = config.get("RATE_LIMIT_PREFIX")
+    if configured:
+        return configured
+    database = config["SQLALCHEMY_DATABASE_URI"].encode()
+    return "inquick-" + hashlib.sha256(database).hexdigest()[:12]
 
 
 def init_app(app):
-    url = app.config.get("REDIS_URL")
-    app.extensions["rate_counter"] = RedisCounter(url) if url else MemoryCounter()
+    app.extensions["rate_limits"] = Counting(
+        app.config.get("REDIS_URL"), deployment_prefix(app.config)
+    )
     app.after_request(add_headers)
 
 
 def spend(caller, limit):
     """Count one request of `caller`; 429 past `limit` in this window."""
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    count = current_app.extensions["rate_counter"].hit(caller, window)
-    reset = (window + 1) * WINDOW_SECONDS
-    g.allowance = Allowance(limit, limit - count, reset)
-    if count > limit:
-        retry_after = max(1, int(reset - now))
+    allowed, window = current_app.extensions["rate_limits"].hit(limit, caller)
+    reset = int(window.reset_time)
+    g.allowance = Allowance(limit, window.remaining, reset)
+    if not allowed:
+        retry_after = max(1, reset - int(time.time()))
         raise RateLimited(
             f"Over the limit of {limit} requests a minute; retry in {retry_after} s.",
             headers={"Retry-After": str(retry_after), **g.allowance.headers()},
         )
 
 
+def key_limit(key):
+    """The requests a minute a key may make: its own limit, or the deployment's default."""
+    return key.rate_limit or current_app.config["RATE_LIMIT"]
+
+
 def spend_for_key(key):
-    spend(f"key:{key.id}", key.rate_limit or current_app.config["RATE_LIMIT"])
+    spend(f"key:{key.id}", key_limit(key))
 
 
-def spend_for_bookings(tenant):
-    spend(f"bookings:{tenant.id}", current_app.config["BOOKING_RATE_LIMIT"])
+def spend_for_bookings(key_id):
+    """Count a booking attempt against the key that issued its visit token.
+
+    Each partner's bookings have a pool of their own: no partner can use up another's.
+    """
+    spend(f"bookings:{key_id}", current_app.config["BOOKING_RATE_LIMIT"])
+
+
+def spend_for_replays(key_id):
+    """Count a replay of a token that booked: the issuing key's own, at the default limit."""
+    spend(f"replays:{key_id}", current_app.config["RATE_LIMIT"])
 
 
 def spend_for_address():

@@ -6,6 +6,7 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 
 import logging
 import os
+import secrets
 from contextlib import contextmanager
 
 import flask_migrate
@@ -19,7 +20,7 @@ from inquick.auth.callers import Callers
 from inquick.auth.keys import issue_key
 from inquick.config import database_url
 from inquick.extensions import db
-from inquick.ratelimit import MemoryCounter
+from inquick.ratelimit import Counting
 from tests import factories
 from tests.conformance import Conformance
 
@@ -30,7 +31,8 @@ def app(tmp_path_factory):
         str(tmp_path_factory.mktemp("instance")),
         {"DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")},
     )
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "TOKEN_SECRET": secrets.token_hex(32)}
+    app = create_app({"TESTING": True, **settings})
     with app.app_context():
         flask_migrate.upgrade()
     yield app
@@ -141,7 +143,7 @@ def responses_conform(app):
 def fresh_rate_limits(app):
     """Each test starts with no request counted (ids of rolled-back keys come back) and no
     caller kept (hostnames of rolled-back health systems come back with other ids)."""
-    app.extensions["rate_counter"] = MemoryCounter()
+    app.extensions["rate_limits"] = Counting()
     app.extensions["callers"] = Callers(app.config["CALLER_CACHE_SECONDS"])
 
 

@@ -245,6 +245,11 @@ def serve(tmp_path, *, workers, environment=None):
                     "5",
                     # Not a control socket in $HOME, shared by every gunicorn on the machine.
                     "--no-control-socket",
+                    # The settings of `inquick serve`.
+                    "--limit-request-line",
+                    "8190",
+                    "--config",
+                    "python:inquick.serving",
                     "inquick:create_app()",
                 ],
                 cwd=REPO_ROOT,

@@ -17,7 +17,8 @@ def own_app(app):
     """An app of its own on the suite's database, with Flask-SQLAlchemy's own session
     (the suite's `session` fixture swaps in one bound to its rolled-back transaction)."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    secret = app.config["TOKEN_SECRET"]
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TOKEN_SECRET": secret})
     harness, db.session = db.session, db._make_scoped_session({})
     try:
         yield other
@@ -83,3 +84,32 @@ def test_a_worker_keeps_its_start_up_objects_out_of_the_collectors_way():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def terminate_after_the_answer(own_app):
+    """Make the database drop the request's connection once its answer is made, before the
+    request ends: as a PostgreSQL stopping mid-request does."""
+
+    @own_app.after_request
+    def terminate(response):  # runs before the app's own after-request functions
+        backend = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(os.environ["TEST_DATABASE_URL"], autocommit=True) as killer:
+            killer.execute("SELECT pg_terminate_backend(%s)", [backend])
+        return response
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("path", ["/readyz", "/api/v3/nowhere.example.org/services"])
+def test_a_connection_lost_at_the_end_of_a_request_leaves_its_answer_whole(own_app, path):
+    """The answer was made; the COMMIT or ROLLBACK that ends the transaction then fails.
+
+    That failure must not escape past the error handlers (gunicorn would answer its own
+    HTML 500), and the next request gets a working connection.
+    """
+    terminate_after_the_answer(own_app)
+    own_app.testing = False  # as served: a failure past the handlers is not re-raised here
+    client = own_app.test_client()
+    answer = client.get(path)
+    assert answer.status_code in (200, 404, 503)
+    assert answer.mimetype == "application/vnd.api+json"
+    assert client.get("/healthz").status_code == 200

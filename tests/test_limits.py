@@ -1,16 +1,21 @@
 """Rate limits: headers on every API response, 429 past the limit, shared through Redis."""
 
 import json
+import signal
+import socket
+import subprocess
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 import redis
 from sqlalchemy import select
 
+from inquick import ratelimit
 from inquick.models import ApiKey
-from inquick.ratelimit import RedisCounter
+from inquick.ratelimit import Counting, deployment_prefix
 from tests.live_server import serve
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -63,25 +68,27 @@ def test_guessed_visit_tokens_are_limited_by_address(app, client, tenant, monkey
     assert statuses == [401, 401, 401, 429]
 
 
+PREFIX = "inquick-test-limits"
+
+
 @pytest.fixture
 def shared_redis():
-    """A Redis database for this test, emptied of rate counters first and after."""
+    """A Redis database for this test, emptied of this test's rate counters first and after."""
     client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter("inquick:rate:*"):
+    for key in client.scan_iter(f"{PREFIX}*"):
         client.delete(key)
     yield client
-    for key in client.scan_iter("inquick:rate:*"):
+    for key in client.scan_iter(f"{PREFIX}*"):
         client.delete(key)
     client.close()
 
 
 def test_the_limit_is_shared_by_two_server_processes(tmp_path, shared_redis):
-    environment = {"REDIS_URL": REDIS_URL, "INQUICK_RATE_LIMIT": "300"}
+    environment = {
+        "REDIS_URL": REDIS_URL, "INQUICK_RATE_LIMIT": "300", "INQUICK_RATE_LIMIT_PREFIX": PREFIX,
+    }  # fmt: skip
     with serve(tmp_path, workers=2, environment=environment) as server:
-        # Keep the 301 requests inside one minute's window.
-        if time.time() % 60 > 40:
-            time.sleep(61 - time.time() % 60)
-        for key in shared_redis.scan_iter("inquick:rate:*"):  # the start-up probes
+        for key in shared_redis.scan_iter(f"{PREFIX}*"):  # the start-up probes
             shared_redis.delete(key)
         # Four clients at once keep both worker processes busy.
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -96,7 +103,117 @@ def test_the_limit_is_shared_by_two_server_processes(tmp_path, shared_redis):
 
 
 def test_redis_counts_atomically_across_clients(shared_redis):
-    one, two = RedisCounter(REDIS_URL), RedisCounter(REDIS_URL)
-    counts = [counter.hit("key:test", 1) for counter in (one, two, one, two)]
-    assert counts == [1, 2, 3, 4]
-    assert shared_redis.ttl("inquick:rate:key:test:1") > 0
+    one, two = Counting(REDIS_URL, PREFIX), Counting(REDIS_URL, PREFIX)
+    left = [counting.hit(10, "key:test")[1].remaining for counting in (one, two, one, two)]
+    assert left == [9, 8, 7, 6]
+    [stored] = shared_redis.keys(f"{PREFIX}*")
+    assert 0 < shared_redis.ttl(stored) <= 60
+
+
+def test_deployments_sharing_a_redis_count_apart(shared_redis):
+    """Key ids repeat across deployments: a prefix of each one's own keeps counts apart."""
+    first = Counting(REDIS_URL, f"{PREFIX}-one")
+    second = Counting(REDIS_URL, f"{PREFIX}-two")
+    assert first.hit(5, "key:1")[1].remaining == 4
+    assert second.hit(5, "key:1")[1].remaining == 4
+    assert first.hit(5, "key:1")[1].remaining == 3
+
+
+def test_the_default_prefix_is_drawn_from_the_database():
+    def prefix(url, configured=None):
+        return deployment_prefix({"SQLALCHEMY_DATABASE_URI": url, "RATE_LIMIT_PREFIX": configured})
+
+    one = prefix("postgresql+psycopg://app:hunter2@db.example.org/clinic_one")
+    assert one == prefix("postgresql+psycopg://app:hunter2@db.example.org/clinic_one")
+    assert one != prefix("postgresql+psycopg://app:hunter2@db.example.org/clinic_two")
+    assert "hunter2" not in one and "clinic" not in one
+    assert prefix("sqlite:///x", configured="staging") == "staging"
+
+
+# --- Redis stopping and stalling ------------------------------------------------------------
+
+
+@contextmanager
+def private_redis(port):
+    """A redis-server of this test's own on `port`, killed when the block ends."""
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        client.close()
+
+
+def counters(port):
+    client = redis.Redis(port=port)
+    try:
+        return {key.decode(): int(client.get(key)) for key in client.keys("*")}
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def redis_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_redis_degrades_counting_and_never_fails_a_request(
+    app, api, redis_port, monkeypatch, caplog
+):
+    """Redis down once answered 500 to every keyed request; stalled, it held workers."""
+    monkeypatch.setattr(ratelimit, "REDIS_RETRY_SECONDS", 0.2)
+    counting = Counting(f"redis://127.0.0.1:{redis_port}/0", "outage")
+    monkeypatch.setitem(app.extensions, "rate_limits", counting)
+    with private_redis(redis_port) as server:
+        assert [api.get("/services").status_code for _ in range(3)] == [200] * 3
+        assert list(counters(redis_port).values()) == [3]
+        assert api.client.get("/readyz").json["meta"]["status"] == "ready"
+        server.kill()
+        server.wait()
+    # Down: every request is answered, still limited (in memory), and said once in the log.
+    with caplog.at_level("WARNING", logger="inquick.ratelimit"):
+        down = [api.get("/services") for _ in range(5)]
+    assert [answer.status_code for answer in down] == [200] * 5
+    assert all("X-RateLimit-Remaining" in answer.headers for answer in down)
+    [said] = [r.message for r in caplog.records if r.name == "inquick.ratelimit"]
+    assert "Redis is unreachable" in said
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["meta"]["status"] == "degraded"
+    # Back: after the retry delay, counts resume in Redis.
+    with private_redis(redis_port):
+        time.sleep(0.3)
+        assert api.get("/services").status_code == 200
+        assert api.get("/services").status_code == 200
+        assert list(counters(redis_port).values()) == [2]
+        assert api.client.get("/readyz").json["meta"]["status"] == "ready"
+
+
+def test_a_stalled_redis_is_given_up_on_and_the_request_served(app, api, redis_port, monkeypatch):
+    """A paused Redis accepts connections and never answers: reads time out, then memory."""
+    counting = Counting(f"redis://127.0.0.1:{redis_port}/0", "stall")
+    monkeypatch.setitem(app.extensions, "rate_limits", counting)
+    with private_redis(redis_port) as server:
+        assert api.get("/services").status_code == 200
+        server.send_signal(signal.SIGSTOP)
+        try:
+            answers = [api.get("/services") for _ in range(3)]
+            ready = api.client.get("/readyz")
+        finally:
+            server.send_signal(signal.SIGCONT)
+    assert [answer.status_code for answer in answers] == [200] * 3
+    assert counting.degraded
+    assert ready.status_code == 200 and ready.json["meta"]["status"] == "degraded"

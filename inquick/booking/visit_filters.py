@@ -1,6 +1,6 @@
 """Filters of GET /visits: a date range, provider, location, schedule and status."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from sqlalchemy import and_
 
@@ -12,21 +12,23 @@ from inquick.models import Location, Provider, Schedule, Visit
 from inquick.models.visits import STATUSES
 
 
-def day_start(value):
-    """Midnight UTC of a YYYY-MM-DD date (visits of several zones are compared in UTC)."""
+def utc_on(value, moment):
+    """`moment` (a time of day) of a YYYY-MM-DD date, in UTC (visits of several zones are
+    compared in UTC)."""
     day = parse_date(value.strip())
     if day is None:
         raise InvalidFilter("The filter takes a date, YYYY-MM-DD.")
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    return datetime.combine(day, moment, tzinfo=UTC)
 
 
 def starting_from(value):
-    return Visit.starts_at >= day_start(value)
+    return Visit.starts_at >= utc_on(value, time.min)
 
 
 def starting_until(value):
-    """Through the whole of that day."""
-    return Visit.starts_at < day_start(value) + timedelta(days=1)
+    """Through the whole of that day, to its last microsecond (the next day's midnight is
+    past the last date there is, 9999-12-31)."""
+    return Visit.starts_at <= utc_on(value, time.max)
 
 
 def with_provider(value):

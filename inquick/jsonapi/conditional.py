@@ -15,11 +15,12 @@ from functools import wraps
 from importlib import metadata
 from pathlib import Path
 
-from flask import Response, g, request
+from flask import g, request
 from sqlalchemy import select
 
 from inquick.extensions import db
 from inquick.jsonapi.document import request_url
+from inquick.jsonapi.media import empty_response
 
 # Caches may keep a document but must ask again every time (the key is checked then); a
 # cache shared between callers keeps one copy per credential.
@@ -100,6 +101,4 @@ def revalidated(column, scope):
 
 
 def not_modified(tag):
-    response = Response(status=304, headers={"ETag": f'"{tag}"', **CACHE_HEADERS})
-    del response.headers["Content-Type"]
-    return response
+    return empty_response(304, {"ETag": f'"{tag}"', **CACHE_HEADERS})

@@ -90,6 +90,10 @@ class InvalidDocument(JsonApiError):
     code = "invalid-document"
 
 
+class BadRequest(JsonApiError):
+    code = "bad-request"
+
+
 class NotAuthenticated(JsonApiError):
     code = "not-authenticated"
 

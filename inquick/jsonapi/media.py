@@ -12,6 +12,14 @@ def document_response(document, status=200, headers=None):
     return Response(body, status=status, headers=headers, mimetype=MEDIA_TYPE)
 
 
+def empty_response(status=204, headers=None):
+    """An answer without content (a 204, a 304): with no body, no Content-Type either
+    (Flask would label the empty body `text/html`)."""
+    response = Response(status=status, headers=headers)
+    del response.headers["Content-Type"]
+    return response
+
+
 def error_response(errors, status, headers=None):
     """A response carrying an error document built from `JsonApiError`s."""
     return document_response(

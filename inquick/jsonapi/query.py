@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from marshmallow import Schema, validate
 from webargs import fields
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from inquick.config import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from inquick.jsonapi.errors import (
@@ -17,11 +18,15 @@ from inquick.jsonapi.errors import (
     InvalidQueryParameter,
     InvalidSort,
 )
+from inquick.jsonapi.request_document import parse_json
 from inquick.jsonapi.resource import REGISTRY
 
 # A JSON:API family parameter: an all-lowercase base name, maybe followed by brackets.
 FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<brackets>\[.*)?$")
 MEMBER = re.compile(r"^\[(?P<member>[^\[\]]*)\]$")
+# The index of an array parameter spelled `name[0]`, `name[1]`...: nine digits at most, far
+# past any array a request holds.
+INDEX = re.compile(r"\[(\d{1,9})\]")
 MAX_INCLUDE_DEPTH = 4
 # Far past any real collection, and far below where an OFFSET overflows.
 MAX_PAGE_NUMBER = 1_000_000
@@ -54,6 +59,17 @@ class QueryParser(FlaskParser):
         error_class = getattr(schema, "error_class", InvalidQueryParameter)
         raise error_class(f"{parameter}: {' '.join(messages)}", parameter=parameter)
 
+    def load_querystring(self, req, schema):
+        """The query string, each array parameter (`name[]`) read in any of its spellings."""
+        args = MultiDict(req.args)
+        for schema_field in schema.fields.values():
+            name = schema_field.data_key or schema_field.name
+            if isinstance(schema_field, fields.List) and name.endswith("[]"):
+                values = array_parameter(req.args, name)
+                if values:
+                    args.setlist(name, values)
+        return self._makeproxy(args, schema)
+
 
 parser = QueryParser()
 page_args = PageArgs()
@@ -69,6 +85,31 @@ class QueryParams:
     page_number: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     filters: dict = field(default_factory=dict)
+
+
+def array_parameter(args, name):
+    """The values of the array parameter `name[]` as client libraries spell arrays:
+    `name[]=a&name[]=b`, `name=a&name=b` or `name[0]=a&name[1]=b` (indexes in numeric order,
+    gaps allowed). Mixing spellings is a 400: no order of the mix is surely the one meant."""
+    base = name.removesuffix("[]")
+    indexed = sorted(
+        (int(match[1]), key)
+        for key in args
+        if key.startswith(base) and (match := INDEX.fullmatch(key, len(base)))
+    )
+    spellings = [
+        args.getlist(name),
+        args.getlist(base),
+        [value for _index, key in indexed for value in args.getlist(key)],
+    ]
+    used = [values for values in spellings if values]
+    if len(used) > 1:
+        raise InvalidQueryParameter(
+            f"Spell {name} one way: {name}=a&{name}=b, {base}=a&{base}=b or "
+            f"{base}[0]=a&{base}[1]=b.",
+            parameter=name,
+        )
+    return used[0] if used else []
 
 
 def check_parameter_names(args, allowed_families):
@@ -179,10 +220,7 @@ def parse_filters(args, resource):
     """Both filter syntaxes: `filter={"k":"v"}` and `filter[k]=v`; unknown keys refused."""
     filters = {}
     if "filter" in args:
-        try:
-            decoded = json.loads(args["filter"])
-        except ValueError:
-            decoded = None
+        decoded = parse_json(args["filter"])  # as a body is read: too deeply nested is not JSON
         if not isinstance(decoded, dict) or not all(map(is_filter_value, decoded.values())):
             raise InvalidFilter(
                 'filter must be a JSON object of keys to values, e.g. {"service":"primary-care"}.',

@@ -1,4 +1,11 @@
-"""Reading a request document: one resource object of an expected type, and linkage."""
+"""Reading a request document: one resource object of an expected type, and linkage.
+
+JSON:API 1.1 has servers ignore the members they do not recognize: `included` (which some
+client libraries send along), `jsonapi`, `meta`, `links`, `lid` and a client's own members,
+at any level, are never read (only screened, like every value, by `unusable_value`). What
+the specification forbids (no `data`, `data` beside `errors`) is refused, and so are the
+attributes and relationships a type does not have (`attributes`, `write_views`).
+"""
 
 import json
 
@@ -6,14 +13,12 @@ from flask import request
 
 from inquick.jsonapi.errors import Conflict, Forbidden, InvalidDocument
 
-# The members JSON:API allows in a request document, a resource object and a resource
-# identifier object. Those the server has no use for (`jsonapi`, `lid`, `meta`, `links`) are
-# ignored; any other member is refused, so that a client never believes it sent something
-# that was silently dropped.
-DOCUMENT_MEMBERS = {"data", "jsonapi", "meta", "links"}
-RESOURCE_MEMBERS = {"type", "id", "lid", "attributes", "relationships", "meta", "links"}
-IDENTIFIER_MEMBERS = {"type", "id", "lid", "meta"}
 NOT_JSON = object()
+# What orjson writes: integers of 64 bits, signed or unsigned.
+INTEGERS = range(-(2**63), 2**64)
+# Far deeper than any document the API takes; far shallower than the 255 levels orjson writes.
+MAX_DEPTH = 64
+NOT_UNICODE = "This text is not valid Unicode (a lone surrogate)."
 
 
 def members(obj):
@@ -26,23 +31,33 @@ def pointer_token(name):
     return str(name).replace("~", "~0").replace("/", "~1")
 
 
-def unreadable_text(value, pointer):
-    """The pointer to a string that is not Unicode text (a lone surrogate escape such as
-    `\\ud800`, which JSON allows and no database or response can hold), or None."""
+def unusable_value(value, pointer):
+    """(pointer, why) of the first value no database, response or booking digest can hold,
+    or None; it is refused wherever it is, even in members the server ignores (`meta`).
+
+    - text that is not Unicode (a lone surrogate escape such as `\\ud800`, which JSON allows);
+    - an integer past 64 bits, or a value more than MAX_DEPTH levels down: orjson, which
+      writes every response and the digest of a booking, refuses both. Hashing the digest
+      another way would only move the failure to the answer that shows the value.
+    """
+    if pointer.count("/") > MAX_DEPTH:  # each level adds one `/` (a `/` in a name is `~1`)
+        return pointer, f"A document is at most {MAX_DEPTH} levels deep."
     if isinstance(value, str):
-        return None if value.isascii() or not has_surrogate(value) else pointer
+        return None if value.isascii() or not has_surrogate(value) else (pointer, NOT_UNICODE)
+    if isinstance(value, int) and value not in INTEGERS:
+        return pointer, "Integers are at most 64 bits (-2^63 to 2^64 - 1)."
     if isinstance(value, list):
         items = ((f"{pointer}/{index}", item) for index, item in enumerate(value))
     elif isinstance(value, dict):
         items = []
         for key, item in value.items():
             if has_surrogate(key):
-                return pointer
+                return pointer, NOT_UNICODE
             items.append((f"{pointer}/{pointer_token(key)}", item))
     else:
         return None
     for inner, item in items:
-        found = unreadable_text(item, inner)
+        found = unusable_value(item, inner)
         if found is not None:
             return found
     return None
@@ -87,17 +102,16 @@ def read_body():
     body = parse_json(request.get_data())
     if body is NOT_JSON:
         raise InvalidDocument("The request body is not a JSON document.", pointer="")
-    bad = unreadable_text(body, "")
-    if bad is not None:
-        raise InvalidDocument("This text is not valid Unicode (a lone surrogate).", pointer=bad)
+    unusable = unusable_value(body, "")
+    if unusable is not None:
+        pointer, why = unusable
+        raise InvalidDocument(why, pointer=pointer)
     if not isinstance(body, dict):
         raise InvalidDocument("The document must be a JSON object.", pointer="")
     if "data" not in body:
         raise InvalidDocument("The document must have a `data` member.", pointer="/data")
-    for member in members(body) - DOCUMENT_MEMBERS:
-        raise InvalidDocument(
-            f"A document has no member {member!r}.", pointer=f"/{pointer_token(member)}"
-        )
+    if "errors" in body:
+        raise InvalidDocument("A document cannot hold both `data` and `errors`.", pointer="/errors")
     return body
 
 
@@ -116,10 +130,6 @@ def read_resource_object(expected_type, *, allow_id=False):
         raise Forbidden("Client-generated ids are not supported here.", pointer="/data/id")
     if "id" in data and not isinstance(data["id"], str):
         raise InvalidDocument("A resource's id is a string.", pointer="/data/id")
-    for member in members(data) - RESOURCE_MEMBERS:
-        raise InvalidDocument(
-            f"A resource object has no member {member!r}.", pointer=f"/data/{pointer_token(member)}"
-        )
     for member in ("attributes", "relationships"):
         if not isinstance(data.get(member, {}), dict):
             raise InvalidDocument(f"`{member}` must be an object.", pointer=f"/data/{member}")
@@ -146,11 +156,6 @@ def identifier(item, expected_type, pointer):
             raise InvalidDocument(
                 f"A resource identifier needs a string {member}.", pointer=f"{pointer}/{member}"
             )
-    for member in members(item) - IDENTIFIER_MEMBERS:
-        raise InvalidDocument(
-            f"A resource identifier has no member {member!r}.",
-            pointer=f"{pointer}/{pointer_token(member)}",
-        )
     if item["type"] != expected_type:
         raise Conflict(f"This must identify a {expected_type} resource.", pointer=f"{pointer}/type")
     return item["id"]

@@ -23,7 +23,7 @@ from inquick.jsonapi.errors import (
     NotFound,
     Unprocessable,
 )
-from inquick.jsonapi.media import document_response
+from inquick.jsonapi.media import document_response, empty_response
 from inquick.jsonapi.query import check_parameter_names, parse_query
 from inquick.jsonapi.request_document import (
     members,
@@ -168,7 +168,7 @@ def delete_resource(resource, object_id):
     obj = find(resource, object_id)
     db.session.delete(obj)
     commit(f"Other resources still refer to {resource.type} {object_id!r}; change them first.")
-    return "", 204
+    return empty_response()
 
 
 def change_linkage(resource, object_id, *, name, how):

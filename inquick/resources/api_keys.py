@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, g, request
 from marshmallow_jsonapi import Schema, fields
+from sqlalchemy import func, select
 
 from inquick.auth.keys import SCOPES, issue_key, require_scope
 from inquick.extensions import db
@@ -11,12 +12,13 @@ from inquick.jsonapi.conditional import never_stored
 from inquick.jsonapi.document import api_root, single_document
 from inquick.jsonapi.errors import ErrorList, Unprocessable
 from inquick.jsonapi.fields import Computed
-from inquick.jsonapi.media import document_response
+from inquick.jsonapi.media import document_response, empty_response
 from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find, read_one
 from inquick.models import ApiKey, HealthSystem
 from inquick.models.base import as_utc
+from inquick.ratelimit import key_limit
 from inquick.resources.base import CatalogResource, dasherize
 
 blueprint = Blueprint("api-keys", __name__)
@@ -76,14 +78,41 @@ def requested_key(attributes):
     if label is not None and (not isinstance(label, str) or len(label) > 200 or "\x00" in label):
         errors.append(Unprocessable("label must be text of at most 200 characters.",
                                     pointer="/data/attributes/label"))  # fmt: skip
+    # A key can hand out no more than its own limit; without one asked, the new key has it.
+    ceiling = key_limit(g.api_key)
     limit = attributes.get("rate-limit")
+    if limit is None:
+        limit = g.api_key.rate_limit
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                              or not 1 <= limit <= 100_000):  # fmt: skip
-        errors.append(Unprocessable("rate-limit must be a whole number from 1 to 100000.",
+                              or not 1 <= limit <= ceiling):  # fmt: skip
+        errors.append(Unprocessable(f"rate-limit must be a whole number from 1 to {ceiling}, "
+                                    "this key's own limit.",
                                     pointer="/data/attributes/rate-limit"))  # fmt: skip
     if errors:
         raise ErrorList(errors)
     return scopes, label, limit
+
+
+def check_total(health_system, limit):
+    """422 if a new key with `limit` would take the health system's keys past their total.
+
+    Without it, a key could multiply its own limit by creating keys; the operator sets the
+    total (INQUICK_KEYS_RATE_LIMIT_TOTAL) that all unrevoked keys of a health system share.
+    """
+    default = current_app.config["RATE_LIMIT"]
+    granted = db.session.scalar(
+        select(func.coalesce(func.sum(func.coalesce(ApiKey.rate_limit, default)), 0)).where(
+            ApiKey.health_system_id == health_system.id, ApiKey.revoked_at.is_(None)
+        )
+    )
+    total = current_app.config["KEYS_RATE_LIMIT_TOTAL"]
+    if granted + (limit or default) > total:
+        raise Unprocessable(
+            f"This health system's keys already allow {granted} requests a minute together, "
+            f"of a total of {total}: a key of {limit or default} more does not fit. Revoke a "
+            "key or ask for a smaller rate-limit.",
+            pointer="/data/attributes/rate-limit",
+        )
 
 
 @blueprint.post("/api-keys")
@@ -93,8 +122,11 @@ def create_api_key():
     check_parameter_names(request.args, allowed_families=())
     data = read_resource_object("api-keys")
     scopes, label, limit = requested_key(data.get("attributes", {}))
+    # Locked, so that two keys created at once cannot both fit under the total.
+    health_system = db.session.get(HealthSystem, g.tenant.id, with_for_update=True)
+    check_total(health_system, limit)
     key, secret = issue_key(
-        db.session.get(HealthSystem, g.tenant.id),
+        health_system,
         mode=g.api_key.mode,
         scopes=scopes,
         label=label,
@@ -119,4 +151,4 @@ def revoke_api_key(object_id):
         key.revoked_at = datetime.now(UTC)
         db.session.commit()
     current_app.extensions["callers"].forget_key(key.id)
-    return "", 204
+    return empty_response()

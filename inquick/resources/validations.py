@@ -24,6 +24,7 @@ from inquick.jsonapi.errors import (
     NotFound,
     Unprocessable,
 )
+from inquick.jsonapi.media import empty_response
 from inquick.jsonapi.query import check_parameter_names, parse_query
 from inquick.jsonapi.request_document import (
     pointer_token,
@@ -172,4 +173,4 @@ def delete_validation(validation_id):
     check_parameter_names(request.args, allowed_families=())
     db.session.delete(stored_validation(validation_id))
     commit("The rule changed meanwhile; retry.")
-    return "", 204
+    return empty_response()

@@ -61,5 +61,6 @@ def visit_token():
         schedule_id=schedule.id,
         slot_start=slot.start,
         now=now,
+        api_key_id=g.api_key.id,
     )
     return Response(token, mimetype=JWT_MEDIA_TYPE, headers={"Cache-Control": "no-store"})

@@ -16,6 +16,7 @@ from inquick.booking.bookings import (
     InvalidVisit,
     TokenSpent,
     book_visit,
+    booked_with,
 )
 from inquick.booking.changes import ChangeRefused, cancel_visit, change_status, reschedule_visit
 from inquick.booking.reservations import SlotUnavailable, lock_schedule
@@ -23,7 +24,7 @@ from inquick.booking.tokens import TokenRefused, read_token
 from inquick.booking.visit_filters import VISIT_FILTERS
 from inquick.booking.visit_requests import parse_appointment_at
 from inquick.booking.visit_rules import PATIENT_ATTRIBUTES
-from inquick.config import token_secret
+from inquick.config import verifying_secrets
 from inquick.extensions import db
 from inquick.jsonapi.conditional import never_stored
 from inquick.jsonapi.document import api_root, single_document
@@ -45,7 +46,7 @@ from inquick.models import AppointmentType, HealthSystem, Schedule, Visit
 from inquick.models.base import as_utc
 from inquick.models.visits import STATUSES
 from inquick.operations import remember_caller
-from inquick.ratelimit import spend_for_address, spend_for_bookings
+from inquick.ratelimit import spend_for_address, spend_for_bookings, spend_for_replays
 from inquick.resources.base import CatalogResource, active_schedule, dasherize
 
 blueprint = Blueprint("visits", __name__)
@@ -151,7 +152,7 @@ def token_claims(now):
         spend_for_address()
         raise NotAuthenticated("POST /visits takes a visit token: Authorization: Bearer <token>.")
     try:
-        return read_token(token_secret(current_app), token, now)
+        return read_token(verifying_secrets(current_app), token, now)
     except TokenRefused as refusal:
         spend_for_address()
         raise NotAuthenticated(str(refusal)) from None
@@ -200,6 +201,19 @@ def refusal(invalid):
     return ErrorList(errors)
 
 
+def count_attempt(claims):
+    """Count the request against the pools of the key that issued the token.
+
+    A new booking attempt (even one refused later) spends from the key's bookings; a
+    replay of a token that already booked is the same booking answered again, and spends
+    from the key's replays instead. Either way only that partner's pool runs out.
+    """
+    if booked_with(db.session, g.tenant, claims["jti"]) is None:
+        spend_for_bookings(claims["key"])
+    else:
+        spend_for_replays(claims["key"])
+
+
 def still_takes_bookings(schedule_id):
     """Whether the schedule is still active, read afresh.
 
@@ -218,7 +232,7 @@ def create_visit():
     claims = token_claims(now)
     g.tenant = tenant_of(claims)
     remember_caller(g.tenant)
-    spend_for_bookings(g.tenant)
+    count_attempt(claims)
     data = read_resource_object("visits")
     schedule_id = linked_id(data, "schedule", "schedules")
     try:

@@ -81,6 +81,7 @@ def test_revocation_takes_effect_on_the_next_request(manager, client, session, t
         manager.url(f"/api-keys/{key_id}"), headers={"Authorization": manager.secret}
     )
     assert response.status_code == 204
+    assert "Content-Type" not in response.headers
     assert victim.get("/services").status_code == 401
     assert manager.get(f"/api-keys/{key_id}").json["data"]["attributes"]["revoked-at"]
 
@@ -104,3 +105,56 @@ def test_malformed_key_ids_are_404s(manager, key_id):
 def test_managing_keys_needs_keys_manage(api):
     assert api.get("/api-keys").status_code == 403
     assert create(api, {"scopes": ["catalog:read"]}).status_code == 403
+
+
+def test_a_key_grants_no_more_than_its_own_limit(client, session, tenant):
+    """A 300-a-minute key once made a 100,000-a-minute one."""
+    manager = Api(client, "tenant-a.example.org",
+                  make_key(session, tenant, scopes=MANAGER_SCOPES, rate_limit=300))  # fmt: skip
+    refused = create(manager, {"scopes": ["catalog:read"], "rate-limit": 100_000})
+    assert refused.status_code == 422
+    [error] = refused.json["errors"]
+    assert error["source"]["pointer"] == "/data/attributes/rate-limit"
+    assert "300" in error["detail"]
+    assert create(manager, {"scopes": ["catalog:read"], "rate-limit": 300}).status_code == 201
+
+
+def test_a_new_key_without_a_limit_takes_its_makers(client, session, tenant):
+    manager = Api(client, "tenant-a.example.org",
+                  make_key(session, tenant, scopes=MANAGER_SCOPES, rate_limit=40))  # fmt: skip
+    for attributes in (
+        {"scopes": ["catalog:read"]},
+        {"scopes": ["catalog:read"], "rate-limit": None},
+    ):
+        made = create(manager, attributes)
+        assert made.status_code == 201
+        assert made.json["data"]["attributes"]["rate-limit"] == 40
+        new = Api(client, "tenant-a.example.org", made.json["data"]["attributes"]["secret"])
+        assert new.get("/services").headers["X-RateLimit-Limit"] == "40"
+
+
+def test_keys_cannot_multiply_a_limit_past_the_systems_total(
+    app, client, session, tenant, other_tenant, monkeypatch
+):
+    """Many keys of one limit would add up to any rate: the operator's total caps their sum."""
+    monkeypatch.setitem(app.config, "KEYS_RATE_LIMIT_TOTAL", 1000)
+    manager = Api(client, "tenant-a.example.org",
+                  make_key(session, tenant, scopes=MANAGER_SCOPES, rate_limit=300))  # fmt: skip
+    make_key(session, other_tenant, rate_limit=900)  # another system's keys count for it alone
+    statuses = [
+        create(manager, {"scopes": ["catalog:read"], "rate-limit": 300}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [201, 201, 422]  # 300 + 300 + 300 = 900; another 300 is past 1,000
+    assert create(manager, {"scopes": ["catalog:read"], "rate-limit": 100}).status_code == 201
+    made = session.scalars(
+        select(ApiKey).where(ApiKey.health_system_id == tenant.id, ApiKey.revoked_at.is_(None))
+    ).all()
+    assert sum(key.rate_limit for key in made) == 1000
+    # Revoking a key gives its share back.
+    revoked = next(key for key in made if key.rate_limit == 100)
+    revoking = manager.client.delete(
+        manager.url(f"/api-keys/{revoked.id}"), headers={"Authorization": manager.secret}
+    )
+    assert revoking.status_code == 204
+    assert create(manager, {"scopes": ["catalog:read"], "rate-limit": 100}).status_code == 201

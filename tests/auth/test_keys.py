@@ -1,15 +1,61 @@
 """API keys: how they are presented, stored and scoped."""
 
+from urllib.parse import urlencode
+
 import pytest
 from sqlalchemy import select
 
 from inquick.auth.keys import PARTNER_SCOPES, UnknownScope, digest, issue_key
 from inquick.models import ApiKey
+from tests import factories
+from tests.conftest import make_key
 
 
 def test_key_in_the_query_parameter(client, key, tenant):
     response = client.get("/api/v3/tenant-a.example.org/services", query_string={"api_key": key})
     assert response.status_code == 200
+
+
+def every_link(node):
+    """Every link in a document: the values of each `links` member, at any depth."""
+    if isinstance(node, list):
+        for item in node:
+            yield from every_link(item)
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            yield from value.values() if name == "links" else every_link(value)
+
+
+def test_a_key_sent_as_api_key_reaches_no_link(client, session, tenant):
+    """Links are pasted, logged and cached: `api_key` reaches none of them, nor `Location`,
+    while the request's other parameters are kept (a client following links sends its key
+    in the Authorization header)."""
+    secret = make_key(session, tenant, scopes=["catalog:read", "catalog:write"])
+    plan = factories.InsurancePlanFactory(health_system=tenant)
+    schedule = factories.ScheduleFactory(health_system=tenant, insurance_plans=[plan])
+    root = "/api/v3/tenant-a.example.org"
+    reads = [
+        (f"/locations/{schedule.location.slug}", {"include": "schedules.insurance-plans"}),
+        ("/schedules", {"page[size]": "1", "include": "provider"}),
+        (f"/schedules/{schedule.id}/insurance-plans", {}),
+        (f"/schedules/{schedule.id}/relationships/insurance-plans", {}),
+    ]
+    for path, query in reads:
+        response = client.get(root + path, query_string={**query, "api_key": secret})
+        assert response.status_code == 200, response.json
+        links = list(every_link(response.json))
+        assert len(links) > 1 and [link for link in links if "api_key" in link] == [], path
+        kept = f"?{urlencode(query)}" if query else ""
+        assert response.json["links"]["self"] == f"http://localhost{root}{path}{kept}"
+    created = client.post(
+        f"{root}/services",
+        query_string={"api_key": secret},
+        json={"data": {"type": "services", "attributes": {"name": "Walk-in"}}},
+        content_type="application/vnd.api+json",
+    )
+    assert created.status_code == 201, created.json
+    assert created.headers["Location"] == f"http://localhost{root}/services/walk-in"
+    assert [link for link in every_link(created.json) if "api_key" in link] == []
 
 
 @pytest.mark.parametrize("form", ["{key}", "Bearer {key}", "bearer  {key}"])

@@ -1,6 +1,7 @@
 """GET /available-appointment-times: the engine's slots served per schedule, and its 4xx answers."""
 
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -180,6 +181,65 @@ def test_the_default_type_is_the_highest_priority_one(booking_api, tenant):
 
 def test_schedule_ids_are_required(booking_api):
     refused(booking_api, {"start_date": tomorrow().isoformat()}, 400, "schedule_ids[]")
+
+
+def hourly_schedules(tenant, physical, count):
+    """`count` schedules open 14:00-16:00 every day, an hour a slot."""
+    return [
+        factories.ScheduleFactory(
+            health_system=tenant,
+            weekly_windows=open_every_day(time(14), time(16)),
+            appointment_types=[physical],
+            slot_interval_minutes=60,
+            minimum_notice_minutes=0,
+        )
+        for _ in range(count)
+    ]
+
+
+def spelled(pairs):
+    """A query string of `pairs` for tomorrow, encoded as is (a dict would be re-spelled)."""
+    day = tomorrow().isoformat()
+    return urlencode([*pairs, ("start_date", day), ("end_date", day)])
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [
+        lambda ids: [("schedule_ids", i) for i in ids],
+        lambda ids: [(f"schedule_ids[{n}]", i) for n, i in enumerate(ids)],
+    ],
+    ids=["schedule_ids=a&schedule_ids=b", "schedule_ids[0]=a&schedule_ids[1]=b"],
+)
+def test_client_libraries_array_spellings_give_the_same_answer(
+    booking_api, tenant, physical, schedule, spell
+):
+    [other] = hourly_schedules(tenant, physical, 1)
+    expected = ask(booking_api, other, schedule)
+    response = booking_api.get(PATH, spelled(spell([other.id, schedule.id])))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["data"] == expected
+    assert [entry["attributes"]["schedule-id"] for entry in expected] == [other.id, schedule.id]
+
+
+def test_indexed_ids_are_read_in_numeric_order_gaps_and_all(
+    booking_api, tenant, physical, schedule
+):
+    second, third = hourly_schedules(tenant, physical, 2)
+    expected = ask(booking_api, schedule, second, third)
+    # As text, "10" sorts before "2" and "9": only numeric order gives the order asked.
+    pairs = [("schedule_ids[10]", third.id), ("schedule_ids[2]", schedule.id)]
+    response = booking_api.get(PATH, spelled([*pairs, ("schedule_ids[9]", second.id)]))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["data"] == expected
+
+
+def test_one_request_spells_the_ids_one_way(booking_api, tenant, physical, schedule):
+    [other] = hourly_schedules(tenant, physical, 1)
+    for second in ("schedule_ids", "schedule_ids[0]"):
+        query = spelled([("schedule_ids[]", schedule.id), (second, other.id)])
+        error = refused(booking_api, query, 400, "schedule_ids[]")
+        assert error["code"] == "invalid-query-parameter"
 
 
 def test_an_unknown_or_foreign_schedule_is_not_found(booking_api, schedule, other_tenant):

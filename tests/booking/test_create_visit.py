@@ -5,9 +5,11 @@ import json
 import pytest
 from sqlalchemy import select
 
+from inquick.auth.keys import SCOPES
 from inquick.models import Visit, VisitSettings
 from tests import factories
-from tests.booking.conftest import PATIENT, post_visit, tomorrow_at, visit_body
+from tests.booking.conftest import PATIENT, post_visit, request_token, tomorrow_at, visit_body
+from tests.conftest import Api, make_key
 
 ROOT = "http://localhost/api/v3/tenant-a.example.org"
 
@@ -224,3 +226,38 @@ def test_token_bookings_have_their_own_limit(app, booking_api, schedule, token_f
     response = post_visit(booking_api, token_for(second), visit_body(schedule, second))
     assert response.status_code == 429
     assert response.headers["X-RateLimit-Limit"] == "1"
+
+
+def test_one_partner_cannot_use_up_anothers_bookings(
+    app, client, session, tenant, booking_api, schedule, token_for, monkeypatch
+):
+    """Replays of a booked token and refused bodies count against the partner who sent them.
+
+    They once filled the health system's one pool, and every other partner's valid
+    booking got 429 for the rest of the minute.
+    """
+    monkeypatch.setitem(app.config, "BOOKING_RATE_LIMIT", 5)
+    booked_at = tomorrow_at(9)
+    booked = token_for(booked_at)
+    body = visit_body(schedule, booked_at)
+    assert post_visit(booking_api, booked, body).status_code == 201
+    # A replay of a booked token is the same booking, answered again: not a new one.
+    replays = [post_visit(booking_api, booked, body).status_code for _ in range(20)]
+    assert replays == [201] * 20
+    # Refused bodies are attempts of this partner's own: its pool runs out, no other.
+    refusals = [
+        post_visit(
+            booking_api, token_for(tomorrow_at(10)), visit_body(schedule, "soon")
+        ).status_code
+        for _ in range(6)
+    ]
+    assert refusals == [422] * 4 + [429] * 2
+    other = Api(client, "tenant-a.example.org", make_key(session, tenant, scopes=SCOPES))
+    at = tomorrow_at(12)
+    theirs = post_visit(other, request_token(other, schedule, at).get_data(as_text=True),
+                        visit_body(schedule, at))  # fmt: skip
+    assert theirs.status_code == 201, theirs.get_data(as_text=True)
+    mine = post_visit(
+        booking_api, token_for(tomorrow_at(13)), visit_body(schedule, tomorrow_at(13))
+    )
+    assert mine.status_code == 429

@@ -1,9 +1,11 @@
 """Input no endpoint can mean is a 4xx JSON:API error, never a 500, on every database.
 
 The walk of every operation with every hostile shape is tests/test_hostile_input.py; these
-are the booking's own: dates far from today, and attributes past their limits.
+are the booking's own: dates far from today, attributes past their limits, and signed visit
+tokens whose claims no column can be compared with.
 """
 
+import jwt
 import pytest
 from sqlalchemy import func, select
 
@@ -34,6 +36,38 @@ def test_visit_tokens_for_times_far_from_today(booking_api, schedule, at):
     response = booking_api.get("/visit-token", {"schedule_id": schedule.id, "appointment_at": at})
     assert response.status_code == 422
     assert response.json["errors"][0]["source"] == {"parameter": "appointment_at"}
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "mode"),
+    [
+        ("hs", 2**31, "test"),  # past PostgreSQL's integer ids
+        ("hs", 2**64, "test"),  # past SQLite's too
+        ("jti", "a\x00b", "live"),  # PostgreSQL refuses NUL in text
+        ("jti", "f" * 65, "live"),  # past the 64 characters a visit keeps
+        ("sch", "a\x00b", "live"),
+    ],
+    ids=["hs-past-32-bits", "hs-past-64-bits", "jti-with-nul", "jti-of-65", "sch-with-nul"],
+)
+def test_signed_claims_past_their_columns_are_refused(
+    app, booking_api, session, schedule, slot, token_for, claim, value, mode
+):
+    """Signed with the real secret, such a token reached the statements that use its claims:
+    a 500 (on PostgreSQL, or on both databases) and never a booking."""
+    token = token_for(slot)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    signed = jwt.encode(
+        {**claims, "mode": mode, claim: value},
+        app.config["TOKEN_SECRET"],
+        algorithm="HS256",
+        headers=jwt.get_unverified_header(token),
+    )
+    response = post_visit(booking_api, signed, visit_body(schedule, slot))
+    assert response.status_code == 401, response.get_data(as_text=True)
+    [error] = response.json["errors"]
+    assert error["code"] == "not-authenticated"
+    assert error["detail"] == f"The visit token is not valid: its {claim} claim is malformed."
+    assert session.scalar(select(func.count()).select_from(Visit)) == 0
 
 
 @pytest.mark.parametrize(

@@ -457,6 +457,7 @@ def test_delete_removes_a_rule_from_the_next_booking(
 
     assert response.status_code == 204
     assert response.get_data() == b""
+    assert "Content-Type" not in response.headers
     assert stored_rules(session, schedule.id) == []
     assert writer.get(f"/validations/{rule_id}").status_code == 404
     assert rule_id not in settings_rules(writer, schedule)

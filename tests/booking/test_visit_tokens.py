@@ -1,6 +1,8 @@
 """Visit tokens: issued only for free slots, refused whenever they are not exactly right."""
 
 import base64
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -87,6 +89,13 @@ def test_tokens_need_the_visits_create_scope(client, session, tenant, schedule, 
     assert_refused(request_token(api, schedule, slot), 403, "forbidden")
 
 
+def sign(header, claims, secret):
+    """A token signed with `secret`, of any claims: PyJWT refuses to encode some shapes."""
+    unsigned = forge(claims, header).rstrip(".")
+    mac = hmac.new(secret.encode(), unsigned.encode(), hashlib.sha256).digest()
+    return f"{unsigned}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
 def forge(claims, header):
     def part(value):
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
@@ -112,6 +121,7 @@ def refused_tokens(app, token, tenant, slot, schedule):
             schedule_id=schedule.id,
             slot_start=slot,
             now=datetime.now(UTC) - timedelta(minutes=31),
+            api_key_id=claims["key"],
         ),
         "not a token": "hello",
     }
@@ -205,3 +215,54 @@ def test_a_second_token_for_a_slot_taken_meanwhile_is_a_conflict(
     response = post_visit(booking_api, second, visit_body(schedule, slot, **{"first-name": "Ada"}))
     assert_refused(response, 409, "conflict")
     assert session.scalar(select(func.count()).select_from(Visit)) == 1
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [("exp", "soon"), ("iat", "then"), ("sch", {"id": "x"}), ("hs", [1]), ("hs", True),
+     ("at", 1700000000), ("mode", 1), ("mode", "prod"), ("jti", {"a": 1}), ("key", "1"),
+     ("iss", ["inquick"])],
+)  # fmt: skip
+def test_signed_claims_of_the_wrong_type_are_refused(
+    app, booking_api, session, schedule, slot, token_for, claim, value
+):
+    """Signed with the real secret, such a token once reached the code using it: a 500."""
+    token, secret = token_for(slot), app.config["TOKEN_SECRET"]
+    header = jwt.get_unverified_header(token)
+    resigned = sign(header, claims_of(token), secret)  # signed as the server signs:
+    assert jwt.decode(resigned, secret, algorithms=["HS256"], issuer="inquick") == claims_of(token)
+    forged = sign(header, {**claims_of(token), claim: value}, secret)
+    error = assert_refused(
+        post_visit(booking_api, forged, visit_body(schedule, slot)), 401, "not-authenticated"
+    )
+    assert error["detail"].startswith("The visit token is not valid")
+    assert session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
+def test_a_rotated_secret_still_verifies_until_it_is_removed(
+    app, booking_api, session, schedule, token_for, monkeypatch
+):
+    old_secret = app.config["TOKEN_SECRET"]
+    first, second = tomorrow_at(9), tomorrow_at(11)
+    old_tokens = [token_for(first), token_for(second)]
+    monkeypatch.setitem(app.config, "TOKEN_SECRET", "a-new-secret-" * 5)
+    monkeypatch.setitem(app.config, "PREVIOUS_TOKEN_SECRET", old_secret)
+    new_token = token_for(tomorrow_at(12))
+    assert (
+        jwt.get_unverified_header(new_token)["kid"]
+        != jwt.get_unverified_header(old_tokens[0])["kid"]
+    )
+    assert old_secret not in json.dumps(jwt.get_unverified_header(new_token))
+    # Both verify while the old secret is kept.
+    booked = post_visit(booking_api, old_tokens[0], visit_body(schedule, first))
+    assert booked.status_code == 201
+    assert (
+        post_visit(booking_api, new_token, visit_body(schedule, tomorrow_at(12))).status_code == 201
+    )
+    # Removed, the old secret verifies nothing.
+    monkeypatch.setitem(app.config, "PREVIOUS_TOKEN_SECRET", None)
+    error = assert_refused(
+        post_visit(booking_api, old_tokens[1], visit_body(schedule, second)),
+        401, "not-authenticated",
+    )  # fmt: skip
+    assert "no longer in use" in error["detail"]

@@ -133,6 +133,8 @@ class Conformance:
             response_pointer = described["$ref"].removeprefix("#")
             described = self.resolve(response_pointer)
         content = described.get("content", {})
+        if response.status_code in (204, 304) and "Content-Type" in response.headers:
+            problems.append(f"{where}: an answer without content names a Content-Type")
         if not body:
             return problems
         if mimetype not in content:

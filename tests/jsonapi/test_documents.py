@@ -48,7 +48,8 @@ def test_relationships_carry_links_and_data_only_when_included(api, catalog):
     assert "data" not in included["relationships"]["provider"]
 
 
-def test_links_are_built_from_the_request_host(api, catalog):
+def test_links_are_built_from_the_request_host(app, api, catalog, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", [".example.net"])
     schedule = catalog["schedules"][0]
     response = api.get(f"/schedules/{schedule.id}", base_url="https://partner.example.net")
     expected = f"https://partner.example.net/api/v3/tenant-a.example.org/schedules/{schedule.id}"

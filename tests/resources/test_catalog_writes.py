@@ -492,6 +492,7 @@ def test_delete_removes_the_row(writer, session, tenant, kind):
     response = writer.delete(f"/{kind.type}/{id_}")
     assert response.status_code == 204
     assert response.get_data() == b""
+    assert "Content-Type" not in response.headers
     assert stored(session, kind, id_, tenant.id) is None
     assert writer.get(f"/{kind.type}/{id_}").status_code == 404
 
@@ -892,8 +893,8 @@ BAD_DOCUMENTS = [
     ("data null", lambda t, i: {"data": None}, "/data", "`data` must be a resource object."),
     ("no type", lambda t, i: {"data": {"attributes": {}}}, "/data/type",
      "A resource object needs a string `type`."),
-    ("unknown member", lambda t, i: {"data": named(t, i, name="x")}, "/data/name",
-     "A resource object has no member 'name'."),
+    ("data and errors", lambda t, i: {"data": named(t, i), "errors": []}, "/errors",
+     "A document cannot hold both `data` and `errors`."),
     ("attributes array", lambda t, i: {"data": named(t, i, attributes=[])}, "/data/attributes",
      "`attributes` must be an object."),
     ("numeric id", lambda t, i: {"data": {"type": t, "id": 7}}, "/data/id",
@@ -913,6 +914,42 @@ def test_a_malformed_document_is_a_bad_request(
     response = writer.send(method, path, make(kind.type, id_))
     assert_refused(response, 400, error(400, detail, pointer))
     assert row_count(session, kind) == count
+
+
+def as_some_clients_send_it(document):
+    """`document` with what some client libraries add: `included` (here a change to a row
+    the write does not touch), and members of the client's own on the document, the
+    resource object and each relationship object and resource identifier in it."""
+    own = {"x-client": {"library": "example", "draft": True}}
+
+    def identifiers(linkage):
+        if isinstance(linkage, list):
+            return [{**item, **own} for item in linkage]
+        return linkage and {**linkage, **own}
+
+    data = {**document["data"], **own}
+    if "relationships" in data:
+        data["relationships"] = {
+            name: {**relationship, **own, "data": identifiers(relationship["data"])}
+            for name, relationship in data["relationships"].items()
+        }
+    walk_in = {"type": "services", "id": "walk-in", "attributes": {"name": "Renamed"}}
+    return {**document, **own, "data": data, "included": [walk_in]}
+
+
+@pytest.mark.parametrize(("kind", "method"), WRITES, ids=WRITE_IDS)
+def test_members_the_api_does_not_use_are_ignored(writer, session, tenant, kind, method):
+    """JSON:API 1.1 has servers ignore members they do not recognize: the write succeeds as
+    it would without them, and `included` changes nothing."""
+    path, id_ = write_target(kind, method, tenant)
+    plain = create_body(kind) if method == "POST" else patch_body(kind, id_, kind.patch)
+    response = writer.send(method, path, as_some_clients_send_it(plain))
+    assert response.status_code == (201 if method == "POST" else 200), response.json
+    data = response.json["data"]
+    sent = plain["data"]["attributes"]
+    assert {name: data["attributes"][name] for name in sent} == sent
+    assert writer.get(f"/{kind.type}/{data['id']}").json["data"] == data
+    assert stored(session, KINDS["services"], "walk-in", tenant.id).name != "Renamed"
 
 
 @pytest.mark.parametrize(("kind", "method"), WRITES, ids=WRITE_IDS)
