@@ -14,6 +14,7 @@ from inquick.auth.keys import PARTNER_SCOPES, SCOPES, UnknownScope, issue_key
 from inquick.extensions import db
 from inquick.models import ApiKey, AuditEntry, HealthSystem, PartnerHostname
 from inquick.models.base import as_utc
+from inquick.models.tenancy import MODES
 
 
 def command_app():
@@ -64,7 +65,7 @@ def sandbox_of(system):
 
 @main.command("create-key")
 @click.option("--partner", "hostname", required=True, help="The health system's partner hostname.")
-@click.option("--mode", type=click.Choice(["live", "test"]), default="live", show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default="live", show_default=True)
 @click.option(
     "--scopes",
     default=",".join(PARTNER_SCOPES),

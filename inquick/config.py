@@ -47,7 +47,6 @@ def load_config(instance_path, environ=os.environ):
         },
         "MAX_CONTENT_LENGTH": int(environ.get("INQUICK_MAX_BODY_BYTES", 1024 * 1024)),
         "TRUSTED_PROXIES": int(environ.get("INQUICK_TRUSTED_PROXIES", 0)),
-        "JSON_SORT_KEYS": False,
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "TOKEN_SECRET": environ.get("INQUICK_TOKEN_SECRET"),
         # The secret being retired: tokens it signed still verify until it is removed.

@@ -1,11 +1,14 @@
 """Demo data: Winter Health (the full catalog) and Summer Clinic (a second tenant).
 
-Schedule ids are UUIDs derived from their names, so the README's URLs stay valid on
-every fresh demo database.
+The rows themselves are in demo_data.json; this module turns them into models. Schedule
+ids are UUIDs derived from their names, so the README's URLs stay valid on every fresh
+demo database.
 """
 
+import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,17 +32,15 @@ from inquick.models import (
     WeeklyWindow,
 )
 
+# The first hostname of each system in demo_data.json: where the README and `demo-key` point.
 DEMO_HOSTNAME = "winter-health.example.org"
 SECOND_HOSTNAME = "summer-clinic.example.org"
 SCHEDULE_NAMESPACE = uuid.UUID("6f1c2a52-3a0e-4f57-9a53-0c7b8f1d2e10")
 
-WEEKDAYS_9_TO_5 = [(day, time(9), time(12)) for day in range(5)] + [
-    (day, time(13), time(17)) for day in range(5)
-]
-EARLY_AND_EVENING = [(day, time(7), time(11)) for day in range(5)] + [
-    (day, time(18), time(21)) for day in (1, 3)
-]
-WEEKEND_MORNINGS = [(5, time(8), time(12)), (6, time(9), time(12))]
+
+def demo_data():
+    """The demo's rows as demo_data.json holds them (read when seeding, not at import)."""
+    return json.loads(files("inquick").joinpath("demo_data.json").read_text(encoding="utf-8"))
 
 
 def schedule_id(system, name):
@@ -49,441 +50,110 @@ def schedule_id(system, name):
 
 
 def by_slug(rows):
+    """Rows by their slug, as the data names them."""
     return {row.slug: row for row in rows}
 
 
 def seed(session, progress=print, now=None):
     """Add both demo health systems, each with its sandbox, to `session` (the caller commits)."""
     now = now or datetime.now(UTC)
-    winter = HealthSystem(slug="winter-health", name="Winter Health", gtag_id="G-WINTER01")
-    winter.hostnames = [
-        PartnerHostname(hostname=DEMO_HOSTNAME),
-        PartnerHostname(hostname="book.winter-health.example.org"),
-    ]
-    summer = HealthSystem(slug="summer-clinic", name="Summer Clinic")
-    summer.hostnames = [PartnerHostname(hostname=SECOND_HOSTNAME)]
-    session.add_all([winter, summer])
+    data = demo_data()
+    systems = [(health_system(entry), entry) for entry in data["health_systems"]]
+    session.add_all([system for system, _ in systems])
     session.flush()
-    for system, populate, hostname in (
-        (winter, populate_winter_health, DEMO_HOSTNAME),
-        (summer, populate_summer_clinic, SECOND_HOSTNAME),
-    ):
+    for system, entry in systems:
         sandbox = system.new_sandbox()
         session.add(sandbox)
         for each in (system, sandbox):
-            populate(session, each)
+            populate(session, each, entry, data["hours"])
         session.flush()
-        booked = book_demo_visits(session, system, now)
-        progress(f"  {system.name} at {hostname}, live and sandbox; visits booked: {booked}")
-
-
-def populate_winter_health(session, system):
-    """Winter Health's catalog, in `system` (the live one or its sandbox)."""
-    owned = {"health_system": system}
-
-    plans = by_slug(
-        [
-            InsurancePlan(slug="aarp-ppo-12", company="AARP", name="PPO 12", **owned),
-            InsurancePlan(slug="aetna-choice-pos", company="Aetna", name="Choice POS II", **owned),
-            InsurancePlan(
-                slug="blue-shield-hmo", company="Blue Shield", name="Access+ HMO", **owned
-            ),
-            InsurancePlan(
-                slug="cigna-open-access",
-                company="Cigna",
-                name="Open Access Plus",
-                accepted_by_default=True,
-                **owned,
-            ),
-            InsurancePlan(
-                slug="medicare-part-b",
-                company="Medicare",
-                name="Part B",
-                accepted_by_default=True,
-                **owned,
-            ),
-            InsurancePlan(
-                slug="self-pay",
-                company="Self pay",
-                name="No insurance",
-                accepted_by_default=True,
-                **owned,
-            ),
-        ]
-    )
-    north = Region(slug="north-valley", name="North Valley", **owned)
-    north.insurance_plans = [plans["aarp-ppo-12"], plans["medicare-part-b"], plans["self-pay"]]
-
-    locations = by_slug(
-        [
-            Location(
-                slug="feestport",
-                name="Feestport Clinic",
-                facility_name="Feestport Medical Center",
-                address="12 Harbor Road",
-                city="Feestport",
-                state="ME",
-                zip="04101",
-                phone="207-555-0140",
-                latitude=43.6591,
-                longitude=-70.2568,
-                time_zone_name="America/New_York",
-                region=north,
-                **owned,
-            ),
-            Location(
-                slug="harbor-point",
-                name="Harbor Point Urgent Care",
-                facility_name="Harbor Point Pavilion",
-                address="400 Shore Drive",
-                city="Harbor Point",
-                state="ME",
-                zip="04103",
-                phone="207-555-0199",
-                latitude=43.6950,
-                longitude=-70.3290,
-                time_zone_name="America/New_York",
-                region=north,
-                **owned,
-            ),
-            Location(
-                slug="lake-haven",
-                name="Lake Haven Family Medicine",
-                facility_name="Lake Haven Health Campus",
-                address="77 Prairie Avenue",
-                city="Lake Haven",
-                state="IL",
-                zip="60601",
-                phone="312-555-0123",
-                latitude=41.8857,
-                longitude=-87.6181,
-                time_zone_name="America/Chicago",
-                **owned,
-            ),
-            Location(
-                slug="high-mesa",
-                name="High Mesa Imaging",
-                facility_name="High Mesa Hospital",
-                address="9 Summit Way",
-                city="Denver",
-                state="CO",
-                zip="80202",
-                phone="303-555-0188",
-                latitude=39.7508,
-                longitude=-104.9966,
-                time_zone_name="America/Denver",
-                **owned,
-            ),
-        ]
-    )
-    locations["lake-haven"].insurance_plans = [plans["blue-shield-hmo"], plans["aetna-choice-pos"]]
-
-    services = by_slug(
-        [
-            Service(slug="primary-care", name="Primary Care", **owned),
-            Service(slug="urgent-care", name="Urgent Care", **owned),
-            Service(slug="pediatrics", name="Pediatrics", **owned),
-            Service(slug="imaging", name="Imaging", **owned),
-        ]
-    )
-    groups = by_slug(
-        [
-            MedicalGroup(slug="winter-primary-partners", name="Winter Primary Partners", **owned),
-            MedicalGroup(slug="lakeside-medical-group", name="Lakeside Medical Group", **owned),
-        ]
-    )
-    types = by_slug(
-        [
-            AppointmentType(
-                slug="new-patient",
-                name="New Patient Visit",
-                priority=1,
-                duration_minutes=40,
-                contexts=["Patient"],
-                **owned,
-            ),
-            AppointmentType(
-                slug="annual-physical",
-                name="Annual Physical",
-                priority=2,
-                duration_minutes=30,
-                contexts=["Patient", "Internal"],
-                **owned,
-            ),
-            AppointmentType(
-                slug="sick-visit",
-                name="Sick Visit",
-                priority=3,
-                duration_minutes=15,
-                contexts=["Patient", "Discharge"],
-                **owned,
-            ),
-            AppointmentType(
-                slug="follow-up",
-                name="Follow-up",
-                priority=4,
-                duration_minutes=15,
-                contexts=["Discharge", "Internal"],
-                **owned,
-            ),
-            AppointmentType(
-                slug="mri-scan",
-                name="MRI Scan",
-                priority=5,
-                duration_minutes=45,
-                contexts=["Patient"],
-                **owned,
-            ),
-        ]
-    )
-    for slug in ("new-patient", "annual-physical", "sick-visit", "follow-up"):
-        types[slug].services = [services["primary-care"], services["pediatrics"]]
-    types["sick-visit"].services.append(services["urgent-care"])
-    types["mri-scan"].services = [services["imaging"]]
-
-    def practitioner(slug, name, gender, affiliation, languages, group, **extra):
-        return Provider(
-            slug=slug,
-            name=name,
-            gender=gender,
-            affiliation=affiliation,
-            languages=languages,
-            medical_groups=[groups[group]],
-            provider_type="Practitioner",
-            **extra,
-            **owned,
+        booked = book_demo_visits(session, system, now, data["patients"])
+        progress(
+            f"  {system.name} at {entry['hostnames'][0]}, live and sandbox; visits booked: {booked}"
         )
 
-    providers = by_slug(
-        [
-            practitioner(
-                "miss-kent-cormier",
-                "Kent Cormier",
-                "female",
-                "employed",
-                ["English", "French"],
-                "winter-primary-partners",
-                credentials="MD",
-                bio="Family physician with a focus on preventive care.",
-                grad_school="Tufts University School of Medicine",
-                undergrad_school="Bowdoin College",
-                subspecialties=["Preventive Medicine"],
-            ),
-            practitioner(
-                "dr-ana-ruiz",
-                "Ana Ruiz",
-                "female",
-                "affiliated",
-                ["English", "Spanish"],
-                "winter-primary-partners",
-                credentials="DO",
-                backgrounds=["Sports medicine"],
-            ),
-            practitioner(
-                "dr-ben-okafor",
-                "Ben Okafor",
-                "male",
-                "employed",
-                ["English"],
-                "winter-primary-partners",
-                credentials="MD",
-                suffix="Jr.",
-            ),
-            practitioner(
-                "dr-chen-li",
-                "Chen Li",
-                "male",
-                "employed",
-                ["English", "Mandarin"],
-                "lakeside-medical-group",
-                credentials="MD, FAAP",
-                subspecialties=["Pediatrics"],
-            ),
-            practitioner(
-                "dr-dana-fitz",
-                "Dana Fitzgerald",
-                "female",
-                "affiliated",
-                ["English"],
-                "lakeside-medical-group",
-                credentials="NP",
-            ),
-            practitioner(
-                "dr-eli-novak",
-                "Eli Novak",
-                "male",
-                "affiliated",
-                ["English", "Polish"],
-                "winter-primary-partners",
-                credentials="PA-C",
-            ),
-            Provider(
-                slug="mri-suite-high-mesa",
-                name="MRI Suite",
-                provider_type="HealthResource",
-                **owned,
-            ),
-            Provider(
-                slug="walk-in-harbor-point",
-                name="Walk-in Clinic",
-                provider_type="HealthResource",
-                **owned,
-            ),
-        ]
+
+def health_system(entry):
+    """A live health system and its hostnames, from its entry in the data."""
+    return HealthSystem(
+        slug=entry["slug"],
+        name=entry["name"],
+        gtag_id=entry.get("gtag_id"),
+        hostnames=[PartnerHostname(hostname=name) for name in entry["hostnames"]],
     )
 
-    def schedule(name, provider, location, service, windows, type_slugs, plan_slugs=(), **rules):
-        row = Schedule(
-            id=schedule_id(system, name),
-            name=name,
-            provider=providers[provider],
-            location=locations[location],
-            service=services[service],
-            time_zone_name=locations[location].time_zone_name,
-            appointment_types=[types[t] for t in type_slugs],
-            insurance_plans=[plans[p] for p in plan_slugs],
-            **rules,
-            **owned,
+
+def populate(session, system, entry, hours):
+    """One health system's catalog from its entry in the data, in `system` (the live one or
+    its sandbox); `hours` are the data's named sets of weekly windows."""
+    plans = catalog_rows(InsurancePlan, entry.get("insurance_plans", []), system)
+    regions = catalog_rows(Region, entry.get("regions", []), system, insurance_plans=plans)
+    locations = catalog_rows(
+        Location, entry["locations"], system, region=regions, insurance_plans=plans
+    )
+    services = catalog_rows(Service, entry["services"], system)
+    groups = catalog_rows(MedicalGroup, entry.get("medical_groups", []), system)
+    types = catalog_rows(AppointmentType, entry["appointment_types"], system, services=services)
+    providers = catalog_rows(Provider, entry["providers"], system, medical_groups=groups)
+    session.add_all(
+        schedule_row(
+            system,
+            fields,
+            hours,
+            provider=providers,
+            location=locations,
+            service=services,
+            appointment_types=types,
+            insurance_plans=plans,
         )
-        row.weekly_windows = [
-            WeeklyWindow(weekday=d, opens_at=o, closes_at=c) for d, o, c in windows
-        ]
-        return row
-
-    primary = ("new-patient", "annual-physical", "sick-visit", "follow-up")
-    rows = [
-        schedule(
-            "Kent Cormier - Feestport",
-            "miss-kent-cormier",
-            "feestport",
-            "primary-care",
-            WEEKDAYS_9_TO_5,
-            primary,
-            ("aarp-ppo-12", "blue-shield-hmo", "cigna-open-access"),
-            sort_order=1,
-        ),
-        schedule(
-            "Ana Ruiz - Feestport",
-            "dr-ana-ruiz",
-            "feestport",
-            "primary-care",
-            EARLY_AND_EVENING,
-            primary,
-            sort_order=2,
-            age_limit_threshold=18,
-            age_limit_direction="older",
-            translator_languages=["Spanish"],
-        ),
-        schedule(
-            "Ben Okafor - Feestport",
-            "dr-ben-okafor",
-            "feestport",
-            "primary-care",
-            WEEKDAYS_9_TO_5,
-            primary[1:],
-            sort_order=3,
-            accepting_new_patients=False,
-        ),
-        schedule(
-            "Ben Okafor - Harbor Point",
-            "dr-ben-okafor",
-            "harbor-point",
-            "urgent-care",
-            WEEKEND_MORNINGS,
-            ("sick-visit",),
-            sort_order=1,
-            slot_interval_minutes=20,
-        ),
-        schedule(
-            "Walk-in - Harbor Point",
-            "walk-in-harbor-point",
-            "harbor-point",
-            "urgent-care",
-            WEEKDAYS_9_TO_5 + WEEKEND_MORNINGS,
-            ("sick-visit",),
-            sort_order=2,
-            capacity=3,
-            minimum_notice_minutes=0,
-        ),
-        schedule(
-            "Chen Li - Lake Haven",
-            "dr-chen-li",
-            "lake-haven",
-            "pediatrics",
-            WEEKDAYS_9_TO_5,
-            primary,
-            sort_order=1,
-            age_limit_threshold=18,
-            age_limit_direction="younger",
-        ),
-        schedule(
-            "Dana Fitzgerald - Lake Haven",
-            "dr-dana-fitz",
-            "lake-haven",
-            "primary-care",
-            EARLY_AND_EVENING,
-            primary,
-            ("medicare-part-b",),
-            sort_order=2,
-        ),
-        schedule(
-            "Eli Novak - Lake Haven",
-            "dr-eli-novak",
-            "lake-haven",
-            "primary-care",
-            WEEKDAYS_9_TO_5,
-            primary,
-            sort_order=3,
-            active=False,
-        ),
-        schedule(
-            "MRI - High Mesa",
-            "mri-suite-high-mesa",
-            "high-mesa",
-            "imaging",
-            WEEKDAYS_9_TO_5,
-            ("mri-scan",),
-            ("aarp-ppo-12", "aetna-choice-pos"),
-            sort_order=1,
-            slot_interval_minutes=45,
-            capacity=2,
-        ),
-    ]
-    add_visit_settings(rows[0])
-    session.add_all(rows)
-
-
-def add_visit_settings(schedule):
-    """Form settings and validations of the schedule's own, beside the built-in rules."""
-    schedule.visit_settings = VisitSettings(
-        patient_instructions="Arrive 15 minutes early and bring your insurance card.",
-        preregistration_form="https://winter-health.example.org/forms/preregistration",
-        screening_questions="https://winter-health.example.org/forms/screening",
-        emergency_keywords=["chest pain", "shortness of breath", "stroke", "severe bleeding"],
+        for fields in entry["schedules"]
     )
-    schedule.visit_validations = [
-        VisitValidation(
-            kind="format",
-            attributes=["zip"],
-            options={"with": "[0-9]{5}"},
-            message="must be a 5-digit ZIP code",
-        ),
-        VisitValidation(kind="length", attributes=["state"], options={"is": 2}, position=1),
+
+
+def resolved(fields, named):
+    """`fields` with the slugs of `named` fields replaced by the rows they name, from the
+    lookup `named` gives for each field (a list of slugs becomes a list of rows)."""
+    values = dict(fields)
+    for field, lookup in named.items():
+        if field in values:
+            slugs = values[field]
+            values[field] = (
+                [lookup[slug] for slug in slugs] if isinstance(slugs, list) else lookup[slugs]
+            )
+    return values
+
+
+def catalog_rows(model, entries, system, **named):
+    """`model` rows of `system` from the data's entries, by slug; see `resolved` for `named`."""
+    return by_slug(model(**resolved(fields, named), health_system=system) for fields in entries)
+
+
+def schedule_row(system, fields, hours, **named):
+    """A schedule from its entry in the data, in its location's time zone."""
+    values = resolved(fields, named)
+    windows = [window for name in values.pop("hours") for window in hours[name]]
+    settings = values.pop("visit_settings", None)
+    validations = values.pop("visit_validations", [])
+    row = Schedule(
+        **values,
+        id=schedule_id(system, values["name"]),
+        time_zone_name=values["location"].time_zone_name,
+        health_system=system,
+    )
+    row.weekly_windows = [
+        WeeklyWindow(
+            weekday=day, opens_at=time.fromisoformat(opens), closes_at=time.fromisoformat(closes)
+        )
+        for day, opens, closes in windows
     ]
+    if settings is not None:
+        # Form settings and validations of the schedule's own, beside the built-in rules.
+        row.visit_settings = VisitSettings(**settings)
+        row.visit_validations = [VisitValidation(**validation) for validation in validations]
+    return row
 
 
-# Fictitious patients for the demo's booked visits.
-DEMO_PATIENTS = [
-    ("Avery", "Quill"),
-    ("Blake", "Marlow"),
-    ("Casey", "Fenwick"),
-    ("Devon", "Ashgrove"),
-    ("Emery", "Thornbury"),
-    ("Finley", "Oakhurst"),
-]
-
-
-def book_demo_visits(session, system, now):
+def book_demo_visits(session, system, now, patients):
     """Book a few visits on the first free slots of some schedules, as POST /visits would."""
     schedules = session.scalars(
         select(Schedule)
@@ -491,7 +161,7 @@ def book_demo_visits(session, system, now):
         .order_by(Schedule.name)
     ).all()
     booked = 0
-    for schedule, (first, last) in zip(schedules, DEMO_PATIENTS, strict=False):
+    for schedule, (first, last) in zip(schedules, patients, strict=False):
         kind = default_type(schedule)
         start = now.astimezone(ZoneInfo(schedule.time_zone_name)).date() + timedelta(days=1)
         free = free_times(
@@ -518,53 +188,3 @@ def book_demo_visits(session, system, now):
         )
         booked += 1
     return booked
-
-
-def populate_summer_clinic(session, system):
-    """Summer Clinic's small catalog, in `system` (the live one or its sandbox)."""
-    owned = {"health_system": system}
-    plan = InsurancePlan(slug="sunshine-ppo", company="Sunshine Health", name="PPO", **owned)
-    location = Location(
-        slug="sunnyside",
-        name="Sunnyside Clinic",
-        city="San Diego",
-        state="CA",
-        zip="92101",
-        latitude=32.7157,
-        longitude=-117.1611,
-        time_zone_name="America/Los_Angeles",
-        **owned,
-    )
-    service = Service(slug="primary-care", name="Primary Care", **owned)
-    checkup = AppointmentType(
-        slug="annual-physical",
-        name="Annual Physical",
-        priority=1,
-        duration_minutes=30,
-        services=[service],
-        **owned,
-    )
-    provider = Provider(
-        slug="dr-sol-rivera",
-        name="Sol Rivera",
-        gender="male",
-        affiliation="employed",
-        languages=["English", "Spanish"],
-        provider_type="Practitioner",
-        **owned,
-    )
-    row = Schedule(
-        id=schedule_id(system, "Sol Rivera - Sunnyside"),
-        name="Sol Rivera - Sunnyside",
-        provider=provider,
-        location=location,
-        service=service,
-        time_zone_name="America/Los_Angeles",
-        appointment_types=[checkup],
-        insurance_plans=[plan],
-        **owned,
-    )
-    row.weekly_windows = [
-        WeeklyWindow(weekday=d, opens_at=o, closes_at=c) for d, o, c in WEEKDAYS_9_TO_5
-    ]
-    session.add(row)

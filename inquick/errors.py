@@ -7,15 +7,28 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
+from inquick.auth.keys import MissingScope
+from inquick.booking.bookings import BodyMismatch, InvalidVisit, TokenSpent
+from inquick.booking.changes import ChangeRefused
+from inquick.booking.refusals import ScheduleClosed
+from inquick.booking.reservations import SlotUnavailable
+from inquick.booking.tokens import TokenRefused
 from inquick.jsonapi.errors import (
     BadRequest,
+    Conflict,
+    Emergency,
     ErrorList,
+    Forbidden,
     InternalError,
     JsonApiError,
+    NotAuthenticated,
     PayloadTooLarge,
+    RateLimited,
     Unavailable,
+    Unprocessable,
 )
 from inquick.jsonapi.media import error_response
+from inquick.ratelimit import RateLimitExceeded
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +43,26 @@ HTTP_CODES = {
     415: "unsupported-media-type",
     431: "headers-too-large",
 }
+# The domain's refusals, each answered as one error of this kind with the refusal's
+# message (and its `pointer`, if it has one). A view whose answer differs for a refusal
+# (a slot a visit token cannot be issued for is a 422 naming the parameter) catches it.
+REFUSALS = {
+    MissingScope: Forbidden,
+    TokenRefused: NotAuthenticated,
+    BodyMismatch: Unprocessable,
+    ScheduleClosed: Conflict,
+    TokenSpent: Conflict,
+    SlotUnavailable: Conflict,
+    ChangeRefused: Conflict,
+}
 
 
 def init_app(app):
     app.register_error_handler(JsonApiError, handle_jsonapi_error)
+    for refusal in REFUSALS:
+        app.register_error_handler(refusal, handle_refusal)
+    app.register_error_handler(InvalidVisit, handle_invalid_visit)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     # An outage: the database is gone (OperationalError), its connection broke under the
     # driver (InterfaceError), or no connection came free in time (the pool's timeout).
     for outage in (OperationalError, InterfaceError, PoolTimeout):
@@ -51,6 +80,38 @@ def handle_jsonapi_error(error):
 
 def handle_error_list(error_list):
     return error_response(error_list.errors, error_list.status)
+
+
+def handle_refusal(refusal):
+    """A refusal of the domain, as the error `REFUSALS` answers it with."""
+    error_class = next(REFUSALS[kind] for kind in type(refusal).__mro__ if kind in REFUSALS)
+    return handle_jsonapi_error(
+        error_class(str(refusal), pointer=getattr(refusal, "pointer", None))
+    )
+
+
+def handle_invalid_visit(invalid):
+    """One 422 per attribute, pointing at it, and the call-911 advice if it applies."""
+    errors = [
+        Unprocessable(f"{name} {message}.", pointer=f"/data/attributes/{name}")
+        for name, message in invalid.problems.items()
+    ]
+    if invalid.emergency:
+        errors.append(
+            Emergency(
+                "This may be an emergency. Call 911 or go to the nearest emergency room now; "
+                "do not wait for a scheduled visit.",
+                pointer="/data/attributes/patient-complaint",
+            )
+        )
+    return handle_error_list(ErrorList(errors))
+
+
+def handle_rate_limit(exceeded):
+    """429, saying when to retry (`Retry-After`) beside the window's own headers."""
+    error = RateLimited(str(exceeded))
+    headers = {"Retry-After": str(exceeded.retry_after), **exceeded.allowance.headers()}
+    return error_response([error], error.status, headers)
 
 
 def handle_http_exception(exception):

@@ -23,8 +23,6 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from inquick.jsonapi.errors import RateLimited
-
 log = logging.getLogger(__name__)
 # How long Redis may take to answer before a request stops waiting for it.
 REDIS_TIMEOUT_SECONDS = 0.25
@@ -44,6 +42,17 @@ class Allowance:
             "X-RateLimit-Remaining": str(max(self.remaining, 0)),
             "X-RateLimit-Reset": str(self.reset),
         }
+
+
+class RateLimitExceeded(Exception):
+    """A caller past its limit in this window: `retry_after` seconds until the next one."""
+
+    def __init__(self, allowance, retry_after):
+        super().__init__(
+            f"Over the limit of {allowance.limit} requests a minute; retry in {retry_after} s."
+        )
+        self.allowance = allowance
+        self.retry_after = retry_after
 
 
 class Counting:
@@ -138,16 +147,12 @@ def init_app(app):
 
 
 def spend(caller, limit):
-    """Count one request of `caller`; 429 past `limit` in this window."""
+    """Count one request of `caller`; `RateLimitExceeded` past `limit` in this window."""
     allowed, window = current_app.extensions["rate_limits"].hit(limit, caller)
     reset = int(window.reset_time)
     g.allowance = Allowance(limit, window.remaining, reset)
     if not allowed:
-        retry_after = max(1, reset - int(time.time()))
-        raise RateLimited(
-            f"Over the limit of {limit} requests a minute; retry in {retry_after} s.",
-            headers={"Retry-After": str(retry_after), **g.allowance.headers()},
-        )
+        raise RateLimitExceeded(g.allowance, retry_after=max(1, reset - int(time.time())))
 
 
 def key_limit(key):

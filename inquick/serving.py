@@ -6,6 +6,7 @@ import orjson
 from gunicorn import util
 
 from inquick.jsonapi.errors import ERROR_CODES
+from inquick.jsonapi.media import JSONAPI, MEDIA_TYPE
 
 # A request allocates many small objects (a row, a record, a resource object each); with
 # the collector's default threshold it runs every few hundred, and a full collection
@@ -41,9 +42,9 @@ def write_jsonapi_error(sock, status_int, reason, _mesg):
     code = GUNICORN_REFUSALS.get(status_int, "bad-request")
     error = {"status": str(status_int), "code": code, "title": ERROR_CODES[code][1],
              "detail": f"The server could not read the request: {reason.lower()}."}  # fmt: skip
-    body = orjson.dumps({"jsonapi": {"version": "1.1"}, "errors": [error]})
+    body = orjson.dumps({"jsonapi": JSONAPI, "errors": [error]})
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
-        f"Content-Type: application/vnd.api+json\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"Content-Type: {MEDIA_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     util.write_nonblock(sock, head.encode("latin-1") + body)

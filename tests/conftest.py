@@ -8,10 +8,13 @@ import logging
 import os
 import secrets
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import flask_migrate
 import pytest
-from flask import request, request_finished
+from flask import has_app_context, request, request_finished
+from flask.globals import app_ctx
+from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -33,6 +36,7 @@ def app(tmp_path_factory):
     )
     settings = {"SQLALCHEMY_DATABASE_URI": url, "TOKEN_SECRET": secrets.token_hex(32)}
     app = create_app({"TESTING": True, **settings})
+    app.test_client_class = ServingClient
     with app.app_context():
         flask_migrate.upgrade()
     yield app
@@ -40,13 +44,52 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
+# Set while the test client runs the app: the app's code, not the test's, is using the database.
+_serving = ContextVar("serving", default=False)
+
+
+class ServingClient(FlaskClient):
+    """The test client: each request is served in an app context, and a session, of its own."""
+
+    def open(self, *args, **kwargs):
+        # The test's rows reach the request as another process's commits would.
+        db.session.commit()
+        serving = _serving.set(True)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _serving.reset(serving)
+
+
+def _scope():
+    """Whose `db.session`: the request's (one per app context) or, else, the test's own."""
+    return id(app_ctx._get_current_object()) if _serving.get() and has_app_context() else None
+
+
+class Sessions(scoped_session):
+    """`db.session` as the test harness has it: the test's own, and one per request."""
+
+    def remove(self):
+        """Remove the session of the app context ending (a request's), never the test's."""
+        in_context = _serving.set(has_app_context())
+        try:
+            super().remove()
+        finally:
+            _serving.reset(in_context)
+
+
 @contextmanager
 def sessions_on(connection):
-    """`db.session` bound to `connection`, its every commit a savepoint; restored after."""
+    """`db.session` bound to `connection`, its every commit a savepoint; restored after.
+
+    As when served, each request has a session of its own, removed as its app context ends;
+    the test's own code (in an app context of its own or in none) has one more, committed
+    before each request and read again, with what the request did, when next used.
+    """
     original = db.session
     # A plain Session: Flask-SQLAlchemy's own picks its engine and would ignore `bind`.
-    db.session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    db.session = Sessions(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_scope
     )
     try:
         yield db.session
@@ -57,20 +100,23 @@ def sessions_on(connection):
 
 @pytest.fixture(autouse=True)
 def session(app):
-    """A session whose every commit is a savepoint inside one transaction, rolled back after."""
+    """A session whose every commit is a savepoint inside one transaction, rolled back after.
+
+    No app context stays open across the test: each request pushes its own, as when served.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        if connection.dialect.name == "postgresql":
-            # The catalog's version changes at COMMIT (deferred triggers); this transaction
-            # never commits, so its changes take effect at once, as each commit would.
-            connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
-        try:
-            with sessions_on(connection) as session:
-                yield session
-        finally:
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    if connection.dialect.name == "postgresql":
+        # The catalog's version changes at COMMIT (deferred triggers); this transaction
+        # never commits, so its changes take effect at once, as each commit would.
+        connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+    try:
+        with sessions_on(connection) as session:
+            yield session
+    finally:
+        outer.rollback()
+        connection.close()
 
 
 # What the suite's patients are called, write from and phone from: factories, booking
@@ -225,16 +271,19 @@ def writer(client, session, tenant):
 def count_queries(app):
     """A context manager counting the SQL statements run inside it."""
 
+    with app.app_context():
+        engine = db.engine
+
     class Counter:
         def __init__(self):
             self.statements = []
 
         def __enter__(self):
-            event.listen(db.engine, "before_cursor_execute", self.record)
+            event.listen(engine, "before_cursor_execute", self.record)
             return self
 
         def __exit__(self, *exc):
-            event.remove(db.engine, "before_cursor_execute", self.record)
+            event.remove(engine, "before_cursor_execute", self.record)
 
         def record(self, _conn, _cursor, statement, *_args):
             if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):

@@ -1,7 +1,7 @@
 """Whether a request changed the database: every row of every table, before and after.
 
 Shared by the walks that send requests which must change nothing (tests/test_write_tenancy.py,
-tests/test_hostile_input.py).
+tests/hostile/test_hostile_input.py).
 """
 
 import pytest
@@ -17,20 +17,12 @@ IGNORED_COLUMNS = {("api_keys", "last_used_at")}
 
 
 def send(client, secret, method, url, body=None, **options):
-    """One request with the key; then what the app's teardown does to uncommitted work.
-
-    The tests' app context spans every request, so Flask-SQLAlchemy's per-request session
-    cleanup never runs: rolling back here keeps a refused request's unsaved changes from
-    reaching the next request's commit, exactly as a request of its own would. `body` is
-    sent as a JSON:API document; `options` go to the test client (`data`, `query_string`,
-    `headers`, ...).
-    """
+    """One request with the key. `body` is sent as a JSON:API document; `options` go to the
+    test client (`data`, `query_string`, `headers`, ...)."""
     if body is not None:
         options.update(json=body, content_type=JSONAPI)
     headers = {"Authorization": secret, **options.pop("headers", {})}
-    response = client.open(url, method=method, headers=headers, **options)
-    db.session.rollback()
-    return response
+    return client.open(url, method=method, headers=headers, **options)
 
 
 def snapshot(session):

@@ -21,9 +21,8 @@ def own_app(app):
     other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TOKEN_SECRET": secret})
     harness, db.session = db.session, db._make_scoped_session({})
     try:
-        yield other
+        yield other  # each request's app context removes its session as it ends
     finally:
-        db.session.remove()
         db.session = harness
         with other.app_context():
             db.engine.dispose()

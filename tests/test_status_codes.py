@@ -6,7 +6,7 @@ scopes an operation needs. Each is provoked here on every operation (the 403 on 
 take a key and document it), so the conformance check (tests/conftest.py) fails on one the
 spec does not document, and tests/test_conformance.py sees each one answered. The statuses
 that depend on the operation (400, 404, 409, 422…) come from the tests of each operation
-and from tests/test_hostile_input.py.
+and from tests/hostile/test_hostile_input.py.
 """
 
 import re

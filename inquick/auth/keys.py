@@ -7,7 +7,6 @@ from functools import wraps
 
 from flask import g
 
-from inquick.jsonapi.errors import Forbidden
 from inquick.models import ApiKey
 from inquick.models.base import as_utc
 
@@ -28,6 +27,10 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 class UnknownScope(ValueError):
     """A scope name that does not exist."""
+
+
+class MissingScope(Exception):
+    """The caller's key does not hold a scope the request needs."""
 
 
 def digest(secret):
@@ -59,13 +62,13 @@ def use_is_stale(key, now):
 
 
 def require_scope(scope):
-    """A view decorator: 403 unless the authenticated key holds `scope`."""
+    """A view decorator: `MissingScope` unless the authenticated key holds `scope`."""
 
     def decorator(view):
         @wraps(view)
         def checked(*args, **kwargs):
             if scope not in g.api_key.scope_set:
-                raise Forbidden(f"This key lacks the {scope} scope.")
+                raise MissingScope(f"This key lacks the {scope} scope.")
             return view(*args, **kwargs)
 
         return checked

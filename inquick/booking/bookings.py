@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from inquick.booking.refusals import BookingRefused
 from inquick.booking.reservations import AlreadyBooked, NotOffered, offered_type, reserve_slot
 from inquick.booking.visit_requests import (
     attribute_problems,
@@ -13,7 +14,7 @@ from inquick.booking.visit_rules import BOOKING_FIELDS
 from inquick.models import Visit
 
 
-class BodyMismatch(Exception):
+class BodyMismatch(BookingRefused):
     """The body asks for another schedule or slot than the token's."""
 
     def __init__(self, message, pointer):
@@ -21,11 +22,11 @@ class BodyMismatch(Exception):
         self.pointer = pointer
 
 
-class TokenSpent(Exception):
+class TokenSpent(BookingRefused):
     """The token booked a visit already, with another request body."""
 
 
-class InvalidVisit(Exception):
+class InvalidVisit(BookingRefused):
     """Attributes that break the schedule's rules ({attribute: message}), and whether the
     complaint names an emergency (the patient must then call 911, whatever else is wrong)."""
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from inquick.booking.refusals import BookingRefused
 from inquick.booking.reservations import duration_of, free_slot, lock_schedule
 from inquick.booking.schedule_rules import RULE_ATTRIBUTES
 from inquick.models import Visit
@@ -19,7 +20,7 @@ TRANSITIONS = {
 }
 
 
-class ChangeRefused(Exception):
+class ChangeRefused(BookingRefused):
     """The change is not possible in the visit's state."""
 
 

@@ -14,12 +14,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inquick.booking.availability import slot_at
+from inquick.booking.refusals import BookingRefused
 from inquick.booking.schedule_rules import RULE_ATTRIBUTES, booked_intervals, rules_of
 from inquick.models import ConfirmationCounter, Schedule, Visit
 from inquick.models.base import as_utc
 
 
-class SlotUnavailable(Exception):
+class SlotUnavailable(BookingRefused):
     """The time is not a slot of the schedule, or the slot is full."""
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import selectinload
 
 from inquick.booking.availability import DatedException, Rules, Window
 from inquick.models import AppointmentType, ScheduleException, Visit, WeeklyWindow
@@ -22,6 +23,21 @@ RULE_ATTRIBUTES = (
     "time_zone_name", "weekly_windows", "exceptions", "slot_interval_minutes", "capacity",
     "minimum_notice_minutes", "booking_horizon_days",
 )  # fmt: skip
+
+
+def bookable_schedules(tenant_id):
+    """The health system's active schedules, with everything booking reads of them loaded."""
+    return (
+        select(Schedule)
+        .where(Schedule.health_system_id == tenant_id, Schedule.active)
+        .options(
+            selectinload(Schedule.weekly_windows),
+            selectinload(Schedule.exceptions),
+            selectinload(Schedule.appointment_types),
+            selectinload(Schedule.visit_settings),
+            selectinload(Schedule.visit_validations),
+        )
+    )
 
 
 def rules_of(schedule):

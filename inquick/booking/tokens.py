@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from inquick.models.tenancy import MODES
+
 ALGORITHM = "HS256"
 ISSUER = "inquick"
 LIFETIME = timedelta(minutes=30)
@@ -25,7 +27,6 @@ CLAIM_TYPES = {
     "iss": str, "iat": int, "exp": int, "jti": str, "hs": int, "mode": str, "sch": str,
     "at": str, "key": int,
 }  # fmt: skip
-MODES = ("live", "test")
 # The claims statements compare with a column, and whether a value fits it: a row id of 32
 # bits (PostgreSQL's integer), text of at most 64 characters (what a visit keeps of `jti`)
 # without NUL (which PostgreSQL refuses). Anything else would fail the statement: a 500.

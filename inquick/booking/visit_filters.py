@@ -4,9 +4,8 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy import and_
 
-from inquick.booking.visit_rules import parse_date
-from inquick.catalog.filters import one_or_more
-from inquick.jsonapi.errors import InvalidFilter
+from inquick.catalog.filters import FilterValueError, one_or_more
+from inquick.dates import parse_date
 from inquick.jsonapi.resource import Filter
 from inquick.models import Location, Provider, Schedule, Visit
 from inquick.models.visits import STATUSES
@@ -17,7 +16,7 @@ def utc_on(value, moment):
     compared in UTC)."""
     day = parse_date(value.strip())
     if day is None:
-        raise InvalidFilter("The filter takes a date, YYYY-MM-DD.")
+        raise FilterValueError("The filter takes a date, YYYY-MM-DD.")
     return datetime.combine(day, moment, tzinfo=UTC)
 
 

@@ -9,10 +9,12 @@ import json
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from functools import cache
 
 import re2
+
+from inquick.dates import parse_date
+from inquick.models.catalog import GENDERS
 
 # The reference's visit attributes (contract section 5), in its order.
 ATTRIBUTES = (
@@ -41,7 +43,6 @@ PATIENT_ATTRIBUTES = tuple(a for a in ATTRIBUTES if a not in BOOKING_FIELDS)
 LONG_TEXT = ("comments", "patient-complaint")
 MAX_TEXT, MAX_LONG_TEXT = 200, 2000
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 PHONE_DELIMITERS = re.compile(r"[\s().\-]")
 # What an acceptance rule accepts unless it says otherwise (reported in its options).
@@ -73,7 +74,7 @@ def built_in_rules(schedule):
         Validation("required", "presence", REQUIRED),
         Validation("email", "email", ("email",)),
         Validation("phone-number", "phone", ("phone-number",)),
-        Validation("gender", "inclusion", ("gender",), {"in": ["female", "male"]}),
+        Validation("gender", "inclusion", ("gender",), {"in": sorted(GENDERS)}),
         Validation("new-patient", "inclusion", ("new-patient",), {"in": ["yes", "no"]}),
         Validation("pregnant", "inclusion", ("pregnant",), {"in": ["yes", "no"]}),
         Validation("birthdate", "birthdate", ("birthdate",), age_limit(schedule)),
@@ -159,16 +160,6 @@ def enabled_fields(schedule):
 def age_on(birthdate, today):
     before_birthday = (today.month, today.day) < (birthdate.month, birthdate.day)
     return today.year - birthdate.year - before_birthday
-
-
-def parse_date(value):
-    """A date from exactly YYYY-MM-DD (fromisoformat alone also takes week dates)."""
-    if not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def blank(value):

@@ -4,23 +4,23 @@ from math import cos, radians
 
 from sqlalchemy import Float, bindparam, func
 
-from inquick.jsonapi.errors import InvalidFilter
+from inquick.catalog.filters import FilterValueError
 
 # The point distances are measured from, bound by name when a statement runs.
 LATITUDE, LONGITUDE, COS_LATITUDE = "near_latitude", "near_longitude", "near_cos_latitude"
 
 
 def parse_point(value):
-    """`[lat,lng]` (brackets optional) -> (lat, lng) in degrees, or a 400."""
+    """`[lat,lng]` (brackets optional) -> (lat, lng) in degrees, or `FilterValueError`."""
     text = value.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     try:
         lat, lng = (float(part) for part in text.split(","))
     except ValueError:
-        raise InvalidFilter("near must be [latitude,longitude], e.g. [43.66,-70.26].") from None
+        raise FilterValueError("near must be [latitude,longitude], e.g. [43.66,-70.26].") from None
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # also refuses nan and inf
-        raise InvalidFilter("near needs a latitude in [-90,90] and a longitude in [-180,180].")
+        raise FilterValueError("near needs a latitude in [-90,90] and a longitude in [-180,180].")
     return lat, lng
 
 

@@ -6,18 +6,18 @@ Both directions live here so that what a client reads is exactly what it may sen
 """
 
 import re
-from datetime import date, time
+from datetime import time
 from functools import cache
 from zoneinfo import available_timezones
 
 from marshmallow import ValidationError
 from sqlalchemy import case, literal_column, select
 
+from inquick.dates import parse_date
 from inquick.models.schedules import WEEKDAYS, Schedule, ScheduleException, WeeklyWindow
 from inquick.sql import ClockText, DateText, json_list
 
 CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # 00:00 to 23:59; no 24:00
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_WINDOWS, MAX_EXCEPTIONS = 100, 400
 
 
@@ -114,13 +114,10 @@ def read_weekly_hours(value):
 
 
 def read_date(entry, where):
-    value = entry.get("date")
-    try:
-        if isinstance(value, str) and ISO_DATE.fullmatch(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise ValidationError(f"{where}: date must be a calendar date (YYYY-MM-DD)")
+    on_date = parse_date(entry.get("date"))
+    if on_date is None:
+        raise ValidationError(f"{where}: date must be a calendar date (YYYY-MM-DD)")
+    return on_date
 
 
 def read_exceptions(value):

@@ -23,7 +23,7 @@ from inquick.models import (
     Service,
     WeeklyWindow,
 )
-from inquick.models.catalog import provider_medical_groups
+from inquick.models.catalog import AFFILIATIONS, GENDERS, PROVIDER_TYPES, provider_medical_groups
 from inquick.models.coverage import effective
 from inquick.models.schedules import schedule_appointment_types
 from inquick.sql import CodePointOrder, JsonListContains, json_list
@@ -34,7 +34,8 @@ PERIODS = {
     "afternoon": (time(12), time(18)),
     "evening": (time(18), None),
 }
-PROVIDER_TYPES = {"practitioner": "Practitioner", "healthresource": "HealthResource"}
+# `filter[provider-type]` takes the stored types in any case: `healthresource`.
+STORED_PROVIDER_TYPES = {kind.lower(): kind for kind in PROVIDER_TYPES}
 
 
 # Conditions on one schedule (combined into a single EXISTS by `with_schedule`).
@@ -123,16 +124,17 @@ def with_schedule(conditions):
 
 
 def of_gender(value):
-    return Provider.gender.in_(one_or_more(value, ("female", "male")))
+    """Providers of the gender(s), which a refusal lists alphabetically: `female, male`."""
+    return Provider.gender.in_(one_or_more(value, sorted(GENDERS)))
 
 
 def of_affiliation(value):
-    return Provider.affiliation.in_(one_or_more(value, ("employed", "affiliated")))
+    return Provider.affiliation.in_(one_or_more(value, AFFILIATIONS))
 
 
 def of_provider_type(value):
-    kinds = one_or_more(value, tuple(PROVIDER_TYPES))
-    return Provider.provider_type.in_([PROVIDER_TYPES[k] for k in kinds])
+    kinds = one_or_more(value, tuple(STORED_PROVIDER_TYPES))
+    return Provider.provider_type.in_([STORED_PROVIDER_TYPES[k] for k in kinds])
 
 
 def speaking(value):

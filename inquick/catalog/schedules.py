@@ -5,24 +5,25 @@ from sqlalchemy import and_, func, or_, select
 from inquick.catalog.filters import one_or_more
 from inquick.catalog.providers import of_provider_type
 from inquick.models import AppointmentType, InsurancePlan, Provider, Schedule, Service
+from inquick.models.catalog import CONTEXTS
 from inquick.models.coverage import effective
 from inquick.sql import JsonListContains
 
-CONTEXTS = ("patient", "discharge", "internal")
+# `filter[context]` takes the stored contexts in any case; they are matched so, too.
+FILTER_CONTEXTS = tuple(context.lower() for context in CONTEXTS)
 
 
 def held_by_provider_type(value):
-    """Schedules whose provider is of the type (practitioner, healthresource)."""
+    """Schedules whose provider is of the type (a provider type, in any case)."""
     return Schedule.provider.has(
         and_(of_provider_type(value), Provider.health_system_id == Schedule.health_system_id)
     )
 
 
 def offered_in_context(value):
-    """Appointment types offered in the context (Patient, Discharge, Internal)."""
-    return or_(
-        *(JsonListContains(AppointmentType.contexts, c) for c in one_or_more(value, CONTEXTS))
-    )
+    """Appointment types offered in the context (one of CONTEXTS, in any case)."""
+    contexts = one_or_more(value, FILTER_CONTEXTS)
+    return or_(*(JsonListContains(AppointmentType.contexts, c) for c in contexts))
 
 
 def offered_for_service(value):

@@ -116,3 +116,38 @@ def read_attributes(resource, attributes, *, creating):
     if errors:
         raise ErrorList(errors)
     return values
+
+
+def load_attributes(schema, attributes):
+    """{field name: value} loaded by a plain marshmallow schema, or one 422 per bad attribute.
+
+    The schema's messages say what an attribute must be ("must be …"); a detail is the
+    attribute's name and the first of them. An attribute the schema does not declare
+    cannot be set. Errors come in the request's order for those, then the schema's.
+    """
+    declared = [schema_field.data_key or name for name, schema_field in schema.fields.items()]
+    errors = [
+        Unprocessable(f"{name} cannot be set.", pointer=f"/data/attributes/{name}")
+        for name in attributes
+        if name not in declared
+    ]
+    try:
+        values = schema.load({k: v for k, v in attributes.items() if k in declared})
+    except ValidationError as error:
+        errors.extend(
+            Unprocessable(
+                f"{name} {first_message(error.messages[name])}", pointer=f"/data/attributes/{name}"
+            )
+            for name in declared
+            if name in error.messages
+        )
+    if errors:
+        raise ErrorList(errors)
+    return values
+
+
+def first_message(messages):
+    """The first of marshmallow's messages for a field."""
+    if isinstance(messages, dict):  # a list field's, by item index
+        messages = next(iter(messages.values()))
+    return messages[0]

@@ -6,6 +6,7 @@ from urllib.parse import quote, urlencode
 
 from flask import g, request
 
+from inquick.jsonapi.media import JSONAPI
 from inquick.jsonapi.records import Reader
 
 # Query parameters that never appear in links we hand out: a link is pasted, logged and
@@ -34,9 +35,6 @@ def request_url(**replace):
 def quoted(object_id):
     """An id as a URL path segment (ids repeat across documents: each is quoted once)."""
     return quote(object_id, safe="")
-
-
-JSONAPI = {"version": "1.1"}
 
 
 @lru_cache(maxsize=1024)

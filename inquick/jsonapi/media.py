@@ -4,6 +4,8 @@ import orjson
 from flask import Response
 
 MEDIA_TYPE = "application/vnd.api+json"
+# The `jsonapi` member of every document the API writes: the version of JSON:API it speaks.
+JSONAPI = {"version": "1.1"}
 
 
 def document_response(document, status=200, headers=None):
@@ -23,5 +25,5 @@ def empty_response(status=204, headers=None):
 def error_response(errors, status, headers=None):
     """A response carrying an error document built from `JsonApiError`s."""
     return document_response(
-        {"jsonapi": {"version": "1.1"}, "errors": [e.to_dict() for e in errors]}, status, headers
+        {"jsonapi": JSONAPI, "errors": [e.to_dict() for e in errors]}, status, headers
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema, validate
 from webargs import fields
-from webargs.flaskparser import FlaskParser
+from webargs.core import Parser
 from werkzeug.datastructures import MultiDict
 
 from inquick.config import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -48,27 +48,31 @@ class PageArgs(Schema):
         unknown = "exclude"
 
 
-class QueryParser(FlaskParser):
-    """webargs, with its failures answered as 400s that name the parameter."""
+class QueryParser(Parser):
+    """webargs reading the query arguments it is handed (its "request" is their MultiDict),
+    with its failures answered as 400s that name the parameter."""
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         by_location = error.normalized_messages()  # {"query": {"page[size]": [...]}}
         parameter, messages = next(iter(by_location["query"].items()))
         if isinstance(messages, dict):  # a list parameter: {index: [messages]}
             messages = [m for item in messages.values() for m in item]
+        detail = " ".join(messages)
+        if not detail.startswith(parameter):  # marshmallow's own messages name no parameter
+            detail = f"{parameter}: {detail}"
         error_class = getattr(schema, "error_class", InvalidQueryParameter)
-        raise error_class(f"{parameter}: {' '.join(messages)}", parameter=parameter)
+        raise error_class(detail, parameter=parameter)
 
-    def load_querystring(self, req, schema):
-        """The query string, each array parameter (`name[]`) read in any of its spellings."""
-        args = MultiDict(req.args)
+    def load_querystring(self, args, schema):
+        """The arguments, each array parameter (`name[]`) read in any of its spellings."""
+        read = MultiDict(args)
         for schema_field in schema.fields.values():
             name = schema_field.data_key or schema_field.name
             if isinstance(schema_field, fields.List) and name.endswith("[]"):
-                values = array_parameter(req.args, name)
+                values = array_parameter(args, name)
                 if values:
-                    args.setlist(name, values)
-        return self._makeproxy(args, schema)
+                    read.setlist(name, values)
+        return self._makeproxy(read, schema)
 
 
 parser = QueryParser()
@@ -244,7 +248,7 @@ def parse_arguments(schema, args):
     No JSON:API family applies to such an endpoint, so any all-lowercase name is a 400.
     """
     check_parameter_names(args, allowed_families=())
-    return parser.parse(schema, location="query")
+    return parser.parse(schema, args, location="query")
 
 
 def parse_query(args, resource, *, collection, linkage=False):
@@ -264,6 +268,6 @@ def parse_query(args, resource, *, collection, linkage=False):
         params.sort = parse_sort(args.get("sort"), resource)
         params.filters = parse_filters(args, resource)
         resource.check_filters(params.filters)
-        page = parser.parse(page_args, location="query")
+        page = parser.parse(page_args, args, location="query")
         params.page_number, params.page_size = page["number"], page["size"]
     return params

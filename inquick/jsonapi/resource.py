@@ -18,18 +18,26 @@ from inquick.jsonapi.errors import InvalidFilter
 from inquick.jsonapi.links import direct_link, joined_link
 from inquick.jsonapi.read_plan import KEY, ReadPlan
 
+# The declared types by name, as relationships and query parameters name them: filled by
+# `register`, never by declaring a type, so a declaration can be built (in a test, say)
+# without replacing the one the API serves.
 REGISTRY = {}
 # Sets of filter values a type keeps as found good; past this many it starts again.
 GOOD_FILTERS_KEPT = 4096
 
 
+def register(*resources):
+    """Make `resources` the types that relationships, `include` and `fields[TYPE]` name."""
+    REGISTRY.update((resource.type, resource) for resource in resources)
+
+
 def checked(parse, value, parameter):
-    """`parse(value)`, its `InvalidFilter` naming the query parameter that held the value."""
+    """`parse(value)`; the `ValueError` of a value it cannot read answered as a 400 naming
+    the query parameter that held it (filters are declared by modules that know no HTTP)."""
     try:
         return parse(value)
-    except InvalidFilter as error:
-        error.source = {"parameter": parameter}
-        raise
+    except ValueError as error:
+        raise InvalidFilter(str(error), parameter=parameter) from None
 
 
 def is_plain_column(attribute):
@@ -66,7 +74,7 @@ class Filter:
     statement runs and whose `page(where, order, limit, offset, dialect)` returns the
     SELECT of one page's keys (`key`) and sort keys (`s0` its own, then `s1`... for
     `order`'s (expression, descending) pairs) among the rows `where` lets through. Both
-    raise `InvalidFilter` for a malformed value.
+    raise `ValueError` (its message for the client) for a value they cannot read.
     """
 
     condition: object = None
@@ -132,12 +140,11 @@ class Resource:
         self._links = {}
         self._good_filters = set()
         self.filters = {"id": Filter(self._with_ids), **self.filters}
-        REGISTRY[self.type] = self
 
     def _with_ids(self, value):
         ids = [part.strip() for part in value.split(",") if part.strip()]
         if not ids:
-            raise InvalidFilter("The id filter needs at least one id.")
+            raise ValueError("The id filter needs at least one id.")
         # Compared as the column holds ids: an id it cannot hold (text, for an integer id)
         # matches nothing, where PostgreSQL would refuse to compare the two types at all.
         return self.id_column().in_([i for i in map(self.parse_id, ids) if i is not None])
@@ -246,7 +253,9 @@ class Resource:
     def parse_id(self, object_id):
         """The id as the id column holds it, or None when it cannot be one (then: 404)."""
         if self.id_column().type.python_type is int:
-            return int(object_id) if object_id.isdigit() and len(object_id) < 18 else None
+            # ASCII digits only: int() refuses some that isdigit() accepts ("²").
+            digits = object_id.isascii() and object_id.isdigit()
+            return int(object_id) if digits and len(object_id) < 18 else None
         return object_id
 
     def object_id(self, obj):

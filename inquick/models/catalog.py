@@ -17,6 +17,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inquick.extensions import db
 from inquick.models.base import StringList, TenantOwned
 
+# The values of the catalog's enumerated columns, as stored and shown. Schemas, filters
+# and visit rules all read them here, so that what is written, searched and checked agree.
+
+# Where an appointment type may be booked from: a patient's own booking, a hospital
+# discharge, staff (filters take them in any case).
+CONTEXTS = ("Patient", "Discharge", "Internal")
+# A practitioner, or a resource such as an MRI machine.
+PROVIDER_TYPES = ("Practitioner", "HealthResource")
+# A provider's gender, and the genders a visit's patient may give.
+GENDERS = ("male", "female")
+# Employed by the health system, or affiliated with it.
+AFFILIATIONS = ("employed", "affiliated")
+
 
 def association(name, left, right):
     """A many-to-many link table between two catalog tables, indexed both ways (its key

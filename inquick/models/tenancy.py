@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inquick.extensions import db
 from inquick.models.base import Timestamped, utcnow
 
+# Live data, or the sandbox beside it (a key's mode is also in its prefix).
 MODES = ("live", "test")
 
 

@@ -1,25 +1,43 @@
 """The API's resources: one blueprint per type, mounted under every API prefix."""
 
 from inquick.auth.tenancy import API_PREFIXES
+from inquick.jsonapi.resource import register
+from inquick.resources import (
+    api_keys,
+    appointment_types,
+    availability,
+    health_systems,
+    insurance_plans,
+    locations,
+    providers,
+    schedules,
+    simple,
+    validations,
+    visit_settings,
+    visit_tokens,
+    visits,
+)
+
+# The types relationships, `include` and `fields[TYPE]` may name: registered here, in one
+# place, rather than by each declaration as it is built.
+register(
+    health_systems.health_systems,
+    locations.locations,
+    simple.services,
+    simple.medical_groups,
+    appointment_types.appointment_types,
+    insurance_plans.insurance_plans,
+    providers.providers,
+    schedules.schedules,
+    visits.visits,
+    visit_settings.visit_settings,
+    validations.validations,
+    api_keys.api_keys,
+)
 
 
 def init_app(app):
-    from inquick.resources import (
-        api_keys,
-        appointment_types,
-        availability,
-        health_systems,
-        insurance_plans,
-        locations,
-        providers,
-        schedules,
-        simple,
-        validations,
-        visit_settings,
-        visit_tokens,
-        visits,
-    )
-
+    """Mount every resource's blueprint under each API prefix."""
     blueprints = [
         health_systems.blueprint,
         locations.blueprint,

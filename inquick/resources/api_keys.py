@@ -2,15 +2,18 @@
 
 from datetime import UTC, datetime
 
+import marshmallow
 from flask import Blueprint, current_app, g, request
+from marshmallow import ValidationError, pre_load, validate, validates
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import func, select
 
 from inquick.auth.keys import SCOPES, issue_key, require_scope
 from inquick.extensions import db
+from inquick.jsonapi.attributes import load_attributes
 from inquick.jsonapi.conditional import never_stored
 from inquick.jsonapi.document import api_root, single_document
-from inquick.jsonapi.errors import ErrorList, Unprocessable
+from inquick.jsonapi.errors import Unprocessable
 from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.media import document_response, empty_response
 from inquick.jsonapi.query import QueryParams, check_parameter_names
@@ -29,9 +32,6 @@ blueprint.after_request(never_stored)
 def moment(value):
     """RFC 3339 with its offset, also for the naive UTC times SQLite hands back."""
     return as_utc(value).isoformat() if value is not None else None
-
-
-WRITABLE = {"scopes", "label", "rate-limit"}
 
 
 def scope_list(scopes):
@@ -59,38 +59,60 @@ api_keys = CatalogResource(ApiKeySchema, ApiKey, default_sort=("created-at",))
 add_resource_routes(blueprint, api_keys, decorators=[require_scope("keys:manage")])
 
 
-def requested_key(attributes):
-    """(scopes, label, rate limit) from a create request, or one 422 per bad attribute."""
-    errors = [
-        Unprocessable(f"{name} cannot be set.", pointer=f"/data/attributes/{name}")
-        for name in attributes
-        if name not in WRITABLE
-    ]
-    scopes = attributes.get("scopes", [])
-    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes) or not scopes:
-        errors.append(Unprocessable("scopes must be a non-empty list of scope names.",
-                                    pointer="/data/attributes/scopes"))  # fmt: skip
-    elif not set(scopes) <= g.api_key.scope_set:
-        # A key can hand out only what it holds itself.
-        errors.append(Unprocessable("scopes can only be scopes this key holds.",
-                                    pointer="/data/attributes/scopes"))  # fmt: skip
-    label = attributes.get("label")
-    if label is not None and (not isinstance(label, str) or len(label) > 200 or "\x00" in label):
-        errors.append(Unprocessable("label must be text of at most 200 characters.",
-                                    pointer="/data/attributes/label"))  # fmt: skip
-    # A key can hand out no more than its own limit; without one asked, the new key has it.
-    ceiling = key_limit(g.api_key)
-    limit = attributes.get("rate-limit")
-    if limit is None:
-        limit = g.api_key.rate_limit
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                              or not 1 <= limit <= ceiling):  # fmt: skip
-        errors.append(Unprocessable(f"rate-limit must be a whole number from 1 to {ceiling}, "
-                                    "this key's own limit.",
-                                    pointer="/data/attributes/rate-limit"))  # fmt: skip
-    if errors:
-        raise ErrorList(errors)
-    return scopes, label, limit
+SCOPE_NAMES = "must be a non-empty list of scope names."
+LABEL_LENGTH = ApiKey.label.type.length
+LABEL = f"must be text of at most {LABEL_LENGTH} characters."
+
+
+def refused_with(message):
+    """A field's error messages: every way a value can fail its type answered by `message`."""
+    return dict.fromkeys(("required", "null", "invalid"), message)
+
+
+class NewKeySchema(marshmallow.Schema):
+    """What a key may set on a key it creates, `maker`: no scope it lacks, no limit above
+    its own (`key_limit`); without a limit asked for, the new key has the maker's."""
+
+    scopes = fields.List(
+        fields.Str(error_messages=refused_with(SCOPE_NAMES)),
+        required=True,
+        validate=validate.Length(min=1, error=SCOPE_NAMES),
+        error_messages=refused_with(SCOPE_NAMES),
+    )
+    label = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=[
+            validate.Length(max=LABEL_LENGTH, error=LABEL),
+            validate.ContainsNoneOf("\x00", error=LABEL),
+        ],
+        error_messages=refused_with(LABEL),
+    )
+    rate_limit = fields.Int(data_key="rate-limit", strict=True, allow_none=True)
+
+    def __init__(self, maker):
+        super().__init__()
+        self.maker = maker
+        # The bound is the maker's, and so is the message naming it. Each schema has its own
+        # copy of a field but shares the field's dict and list: they are replaced, not changed.
+        ceiling = key_limit(maker)
+        beyond = f"must be a whole number from 1 to {ceiling}, this key's own limit."
+        limit = self.fields["rate_limit"]
+        limit.error_messages = {**limit.error_messages, **refused_with(beyond)}
+        limit.validators = [validate.Range(1, ceiling, error=beyond)]
+
+    @pre_load
+    def makers_limit_unless_asked(self, attributes, **_kwargs):
+        """No limit, or a null one, asked for: the maker's own (which may be none)."""
+        if attributes.get("rate-limit") is None:
+            return {**attributes, "rate-limit": self.maker.rate_limit}
+        return attributes
+
+    @validates("scopes")
+    def held_by_maker(self, scopes, **_kwargs):
+        """A key can hand out only what it holds itself."""
+        if not set(scopes) <= self.maker.scope_set:
+            raise ValidationError("can only be scopes this key holds.")
 
 
 def check_total(health_system, limit):
@@ -121,17 +143,11 @@ def create_api_key():
     """A new key of the caller's health system and mode; its secret is in this answer only."""
     check_parameter_names(request.args, allowed_families=())
     data = read_resource_object("api-keys")
-    scopes, label, limit = requested_key(data.get("attributes", {}))
+    asked = load_attributes(NewKeySchema(g.api_key), data.get("attributes", {}))
     # Locked, so that two keys created at once cannot both fit under the total.
     health_system = db.session.get(HealthSystem, g.tenant.id, with_for_update=True)
-    check_total(health_system, limit)
-    key, secret = issue_key(
-        health_system,
-        mode=g.api_key.mode,
-        scopes=scopes,
-        label=label,
-        rate_limit=limit,
-    )
+    check_total(health_system, asked["rate_limit"])
+    key, secret = issue_key(health_system, mode=g.api_key.mode, **asked)
     db.session.add(key)
     db.session.commit()
     params = QueryParams()

@@ -6,10 +6,8 @@ from marshmallow_jsonapi import Schema, fields
 from inquick.catalog.schedules import offered_for_service, offered_in_context
 from inquick.jsonapi.resource import Filter
 from inquick.models import AppointmentType
+from inquick.models.catalog import CONTEXTS
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
-
-# Where a type may be booked from: a patient's own booking, a hospital discharge, staff.
-CONTEXTS = ("Patient", "Discharge", "Internal")
 
 
 class AppointmentTypeSchema(Schema):

@@ -14,7 +14,7 @@ from inquick.booking.schedule_rules import booked_intervals, local_day_bounds, p
 from inquick.extensions import db
 from inquick.jsonapi.document import api_root, request_url
 from inquick.jsonapi.errors import InvalidQueryParameter, NotFound
-from inquick.jsonapi.media import document_response
+from inquick.jsonapi.media import JSONAPI, document_response
 from inquick.jsonapi.query import parse_arguments
 
 blueprint = Blueprint("available-appointment-times", __name__)
@@ -104,9 +104,7 @@ def available_appointment_times():
         availability_object(schedule, kind, start, end, booked[schedule.id], now, args)
         for schedule, kind, start, end in plans
     ]
-    return document_response(
-        {"jsonapi": {"version": "1.1"}, "links": {"self": request_url()}, "data": data}
-    )
+    return document_response({"jsonapi": JSONAPI, "links": {"self": request_url()}, "data": data})
 
 
 def availability_object(schedule, kind, start, end, booked, now, args):

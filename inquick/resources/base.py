@@ -2,10 +2,10 @@
 
 from flask import Blueprint, g
 from marshmallow import ValidationError, validate
-from sqlalchemy import Integer, bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, bindparam
 
 from inquick.auth.keys import require_scope
+from inquick.booking.schedule_rules import bookable_schedules
 from inquick.catalog.slugs import free_slug, is_slug, slug_taken
 from inquick.extensions import db
 from inquick.jsonapi.conditional import revalidated
@@ -85,17 +85,7 @@ def catalog_blueprint(resource, aliases=(), write_methods=None):
 
 def active_schedules():
     """The caller's active schedules, with everything booking reads of them loaded."""
-    return (
-        select(Schedule)
-        .where(Schedule.health_system_id == g.tenant.id, Schedule.active)
-        .options(
-            selectinload(Schedule.weekly_windows),
-            selectinload(Schedule.exceptions),
-            selectinload(Schedule.appointment_types),
-            selectinload(Schedule.visit_settings),
-            selectinload(Schedule.visit_validations),
-        )
-    )
+    return bookable_schedules(g.tenant.id)
 
 
 def active_schedule(schedule_id, parameter=None):

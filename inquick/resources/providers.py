@@ -13,6 +13,7 @@ from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.resource import Filter
 from inquick.models import MedicalGroup, Provider
+from inquick.models.catalog import AFFILIATIONS, GENDERS, PROVIDER_TYPES
 from inquick.resources.base import (
     TENANT,
     URL,
@@ -21,10 +22,6 @@ from inquick.resources.base import (
     dasherize,
     not_blank,
 )
-
-PROVIDER_TYPES = ("Practitioner", "HealthResource")
-GENDERS = ("male", "female")
-AFFILIATIONS = ("employed", "affiliated")
 
 
 def read_summary_ids(value):

@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
+import marshmallow
 from flask import g, request
 from marshmallow import validate
 from marshmallow_jsonapi import Schema, fields
@@ -21,17 +22,11 @@ from inquick.catalog.opening_hours import (
 )
 from inquick.catalog.schedules import held_by_provider_type
 from inquick.extensions import db
-from inquick.jsonapi.errors import (
-    Conflict,
-    Forbidden,
-    InvalidQueryParameter,
-    NotFound,
-    Unprocessable,
-)
+from inquick.jsonapi.errors import Conflict, Forbidden, NotFound, Unprocessable
 from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.links import Link
-from inquick.jsonapi.media import document_response
-from inquick.jsonapi.query import check_parameter_names
+from inquick.jsonapi.media import JSONAPI, document_response
+from inquick.jsonapi.query import parse_arguments
 from inquick.jsonapi.resource import Filter
 from inquick.jsonapi.views import find
 from inquick.jsonapi.write_views import commit
@@ -154,6 +149,20 @@ schedules = ScheduleResource(
 blueprint = catalog_blueprint(schedules, write_methods={"POST", "PATCH"})
 
 
+class WithdrawalArgs(marshmallow.Schema):
+    # Exactly `true` or `false`: a withdrawal that cancels visits is never guessed at.
+    cancel_visits = fields.Bool(
+        data_key="cancel_visits",
+        load_default=False,
+        truthy={"true"},
+        falsy={"false"},
+        error_messages={"invalid": "cancel_visits must be true or false."},
+    )
+
+
+withdrawal_args = WithdrawalArgs()
+
+
 @blueprint.delete("/schedules/<object_id>")
 @require_scope("catalog:write")
 def delete_schedule(object_id):
@@ -162,8 +171,7 @@ def delete_schedule(object_id):
     With `cancel_visits=true` (which also needs `visits:write`), those visits are cancelled
     as a PATCH of each would, each change audited. Answers 200 with the number cancelled.
     """
-    check_parameter_names(request.args, allowed_families=())
-    cancel_visits = read_flag(request.args, "cancel_visits")
+    cancel_visits = parse_arguments(withdrawal_args, request.args)["cancel_visits"]
     if cancel_visits and "visits:write" not in g.api_key.scope_set:
         raise Forbidden(
             "Cancelling visits needs the visits:write scope.", parameter="cancel_visits"
@@ -181,14 +189,4 @@ def delete_schedule(object_id):
         fields=["reason", "status"], key=g.api_key,
     )  # fmt: skip
     commit("The schedule changed while this request withdrew it; retry.")
-    return document_response(
-        {"jsonapi": {"version": "1.1"}, "meta": {"cancelled-visits": len(cancelled)}}
-    )
-
-
-def read_flag(args, name):
-    """A true/false query parameter (absent: false)."""
-    value = args.get(name, "false")
-    if value not in ("true", "false"):
-        raise InvalidQueryParameter(f"{name} must be true or false.", parameter=name)
-    return value == "true"
+    return document_response({"jsonapi": JSONAPI, "meta": {"cancelled-visits": len(cancelled)}})

@@ -20,7 +20,6 @@ from inquick.jsonapi.write_views import commit
 from inquick.models import VisitSettings
 from inquick.models.catalog_state import CATALOG_VERSION
 from inquick.resources.base import URL, active_schedule, caller_scope, dasherize, not_blank
-from inquick.resources.validations import validations  # noqa: F401 (the included type)
 
 blueprint = Blueprint("visit-settings", __name__)
 

@@ -1,6 +1,6 @@
 """Input no endpoint can mean is a 4xx JSON:API error, never a 500, on every database.
 
-The walk of every operation with every hostile shape is tests/test_hostile_input.py; these
+The walk of every operation with every hostile shape is tests/hostile/test_hostile_input.py; these
 are the booking's own: dates far from today, attributes past their limits, and signed visit
 tokens whose claims no column can be compared with.
 """

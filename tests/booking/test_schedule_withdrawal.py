@@ -301,11 +301,11 @@ def test_a_token_taken_before_the_withdrawal_cannot_book(
     token = token_for(slot)
     if history == "booked-before":  # the schedule is kept, inactive, rather than deleted
         factories.VisitFactory(schedule=schedule, starts_at=days_from_now(-1))
-    schedule_id = schedule.id
+    schedule_id, body = schedule.id, visit_body(schedule, slot)  # read while the row exists
     assert withdraw(booking_api, schedule_id).status_code == 200
     assert schedule_row(session, schedule_id) is (None if history == "never-booked" else False)
 
-    response = post_visit(booking_api, token, visit_body(schedule, slot))
+    response = post_visit(booking_api, token, body)
 
     assert response.status_code == 409, response.json
     assert response.json["errors"][0]["code"] == "conflict"

@@ -37,15 +37,9 @@ FIVE_DIGITS = {
 
 
 def send(session, api, method, path, body=None):
-    """A request, then what the end of a request does to the work it did not commit.
-
-    The tests' app context spans every request, so the session's per-request cleanup never
-    runs; the test's own rows are committed (to a savepoint) first so that they stay.
-    """
-    session.commit()
-    response = api.send(method, path, body)
-    session.rollback()
-    return response
+    """A request, served in a session of its own (tests/conftest.py commits the test's rows
+    to a savepoint first, and the request's app context ends its session)."""
+    return api.send(method, path, body)
 
 
 def pointers(response):

@@ -9,7 +9,9 @@ from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
 from inquick import cli
+from inquick.booking.audit import record_access
 from inquick.models import AuditEntry, Visit
+from inquick.models.audit import ACTIONS
 from tests import factories
 from tests.booking.conftest import PATIENT, post_visit, tomorrow_at, visit_body
 from tests.conftest import Api, make_key
@@ -281,3 +283,11 @@ def test_a_head_request_shows_no_patient_data_and_is_not_audited(booking_api, bo
     )
     assert response.status_code == 200 and response.get_data() == b""
     assert [e.action for e in audit_entries(session, booked)] == ["create"]
+
+
+def test_an_action_outside_the_audit_vocabulary_is_refused(session, tenant, booked):
+    """Readers of the log know every action; a new one must be added to ACTIONS first."""
+    with pytest.raises(ValueError, match="not an audit action"):
+        record_access(session, tenant=tenant, visits=[booked], action="peek", fields=[])
+    for action in ACTIONS:
+        record_access(session, tenant=tenant, visits=[booked], action=action, fields=[])

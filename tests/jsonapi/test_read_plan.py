@@ -2,37 +2,34 @@
 and shown, with no other change anywhere."""
 
 import dataclasses
-import importlib
-import pkgutil
 
 import pytest
 from flask import g
 from marshmallow_jsonapi import fields
 from sqlalchemy import bindparam, inspect, literal_column
 
-from inquick import resources
+import inquick.resources  # noqa: F401 (registers every type the app declares)
 from inquick.jsonapi.document import single_document
 from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.query import QueryParams
 from inquick.jsonapi.read_plan import ReadPlan, UnreadableAttribute
 from inquick.jsonapi.records import Reader
-from inquick.jsonapi.resource import REGISTRY
+from inquick.jsonapi.resource import REGISTRY, register
 from inquick.jsonapi.statements import ID
 from tests.test_tenancy import populate
 
-# Every type the app declares (declaring a type registers it).
-for module in pkgutil.iter_modules(resources.__path__):
-    importlib.import_module(f"{resources.__name__}.{module.name}")
 TABLE_TYPES = sorted(name for name, resource in REGISTRY.items() if resource.model is not None)
 
 
 @pytest.fixture
 def declared_again():
-    """Declare a type anew (a declaration registers itself); the original comes back after."""
+    """Declare a type anew and register it; the original comes back after."""
     originals = dict(REGISTRY)
 
     def declare(resource, schema_class):
-        return dataclasses.replace(resource, schema_class=schema_class)
+        declared = dataclasses.replace(resource, schema_class=schema_class)
+        register(declared)
+        return declared
 
     yield declare
     REGISTRY.clear()
@@ -67,6 +64,12 @@ def test_an_attribute_added_to_a_schema_is_read_and_shown(
     assert str(attributes["probe-column"]) == str(record.key)
     # Everything the original declaration shows is still shown, in the schema's order.
     assert list(attributes)[: len(resource.attributes)] == list(resource.attributes)
+
+
+def test_declaring_a_type_leaves_the_served_one_registered():
+    served = REGISTRY["services"]
+    dataclasses.replace(served, schema_class=served.schema_class)
+    assert REGISTRY["services"] is served
 
 
 def test_an_attribute_that_is_neither_a_column_nor_computed_is_refused_at_once(

@@ -1,0 +1,75 @@
+"""Authenticating a booking: POST /visits carries a visit token where other requests carry a key.
+
+The token stands for the key that asked for it: its claims name the health system (live,
+or a sandbox of the hostname's) and that key, whose pools the attempt spends from.
+"""
+
+from flask import current_app, g
+from sqlalchemy import select
+
+from inquick.auth.callers import Tenant
+from inquick.auth.tenancy import bearer_token, refuse_live_on_sandbox_host
+from inquick.booking.bookings import booked_with
+from inquick.booking.tokens import TokenRefused, read_token
+from inquick.config import verifying_secrets
+from inquick.extensions import db
+from inquick.models import HealthSystem
+from inquick.operations import remember_caller
+from inquick.ratelimit import spend_for_address, spend_for_bookings, spend_for_replays
+
+
+def authenticate_visit_token(now):
+    """(the tenant, the claims) of the request's Bearer visit token, its attempt counted;
+    `TokenRefused` for a missing, invalid or foreign token."""
+    claims = token_claims(now)
+    tenant = tenant_of(claims)
+    remember_caller(tenant)
+    count_attempt(tenant, claims)
+    return tenant, claims
+
+
+def token_claims(now):
+    """The claims of the Bearer visit token.
+
+    A refused token counts against the caller's address, as a refused key does: guessing
+    tokens is limited like guessing keys.
+    """
+    token = bearer_token()
+    if not token:
+        spend_for_address()
+        raise TokenRefused("POST /visits takes a visit token: Authorization: Bearer <token>.")
+    try:
+        return read_token(verifying_secrets(current_app), token, now)
+    except TokenRefused:
+        spend_for_address()
+        raise
+
+
+def tenant_of(claims):
+    """The health system (the hostname's live one, or its sandbox) the token was issued for."""
+    refuse_live_on_sandbox_host(claims["mode"])
+    live = g.health_system
+    if claims["mode"] == "live" and claims["hs"] == live.id:
+        return live
+    if claims["mode"] == "test":
+        sandbox = db.session.scalar(
+            select(HealthSystem).where(
+                HealthSystem.id == claims["hs"], HealthSystem.live_system_id == live.id
+            )
+        )
+        if sandbox is not None:
+            return Tenant.of(sandbox)
+    raise TokenRefused("The visit token is not valid for this health system.")
+
+
+def count_attempt(tenant, claims):
+    """Count the request against the pools of the key that issued the token.
+
+    A new booking attempt (even one refused later) spends from the key's bookings; a
+    replay of a token that already booked is the same booking answered again, and spends
+    from the key's replays instead. Either way only that partner's pool runs out.
+    """
+    if booked_with(db.session, tenant, claims["jti"]) is None:
+        spend_for_bookings(claims["key"])
+    else:
+        spend_for_replays(claims["key"])
