@@ -14,8 +14,11 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import orjson
+from sqlalchemy import JSON
 
 from bench.visits import FUTURE_DAYS, VISIT_COLUMNS, ScheduleSpec, VisitPlacer
+from inquick.catalog.folding import fold, folded_parts
+from inquick.models import AppointmentType, Location, Provider, Service
 
 # Bumped whenever the rows change, so that a stored data set of an older shape is reloaded.
 GENERATOR_VERSION = 1
@@ -136,6 +139,10 @@ class SyntheticSystem:
         return [*self._tables, visits, counter]
 
     def _add(self, name, columns, rows):
+        searched = SEARCHED.get(name)
+        if searched is not None:
+            rows = [(*row, *search_columns(columns, row, searched)) for row in rows]
+            columns = (*columns, "search_name", "search_text")
         self._tables.append(Table(name, columns, rows, len(rows)))
 
     def _uuid(self):
@@ -382,6 +389,24 @@ class SyntheticSystem:
             saturday = self.anchor + timedelta(days=7 * rng.randrange(1, 4) + 5)
             found.append((spec.id, saturday, False, time(9), time(12)))
         return found
+
+
+# The tables `filter[search]` reads, by their models: COPY writes past the ORM, which
+# otherwise folds a row's name-like attributes into its search columns.
+SEARCHED = {model.__tablename__: model for model in (Provider, Location, Service, AppointmentType)}
+
+
+def search_columns(columns, row, model):
+    """A row's `search_name` and `search_text`, as the app's ORM would write them (the
+    row holds JSON columns as JSON text)."""
+    values = dict(zip(columns, row, strict=True))
+    parts = [
+        orjson.loads(values[name])
+        if isinstance(model.__table__.c[name].type, JSON)
+        else values[name]
+        for name in model.search_sources
+    ]
+    return fold(values["name"]), folded_parts(*parts)
 
 
 def anchor_for(today):

@@ -1,4 +1,4 @@
-"""The floor: the bench's three read requests answered with no framework at all.
+"""The floor: the bench's read requests answered with no framework at all.
 
 A plain WSGI callable, psycopg 3 and orjson, with hand-written SQL: about the least a
 Python server can do to answer the same documents as the app. The bench serves it with
@@ -30,6 +30,7 @@ from bench.floor_documents import (
     schedule_object,
 )
 from bench.floor_slots import free_times
+from inquick.catalog.folding import escape_like, fold, successor
 
 API_PATH = re.compile(r"^/api/v3/(?P<hostname>[^/]+)/(?P<rest>.+)$")
 LOCATION_SCHEDULES = re.compile(r"^locations/(?P<slug>[^/]+)/schedules$")
@@ -54,6 +55,7 @@ class Floor:
         self.statements = 0
         self.version = None
         self.counts = {}
+        self.name_searches = {}  # SQL by number of words
 
     def rows(self, statement, params):
         """Run one statement (counted) on the process's connection, opened on first use."""
@@ -89,6 +91,9 @@ class Floor:
         hostname, rest = matched["hostname"].lower(), matched["rest"]
         url = RequestUrl(environ, pairs)
         root = f"{url.host_url}/api/v3/{quote(hostname, safe='')}"
+        if rest == "providers" and "filter[search]" in args:
+            system = self.caller(environ, args, hostname, "catalog:read")
+            return 200, self.name_search(root, url, system, args)
         if rest == "providers":
             system = self.caller(environ, args, hostname, "catalog:read")
             return 200, self.provider_search(root, url, system, args)
@@ -169,6 +174,29 @@ class Floor:
                     locations.add(location[0])
                     included.append(location_object(root, location))
         return collection(url, data, included, number, size, total)
+
+    def name_search(self, root, url, system, args):
+        """GET /providers?filter[search]: a name typed, best match first."""
+        number, size = self.page(args, ("filter[search]",))
+        words = fold(args["filter[search]"]).split()
+        if not words:
+            raise Refusal(400, "The floor serves only the bench's name searches.")
+        typed = " ".join(words)
+        params = {
+            "system": system, "limit": size, "offset": (number - 1) * size,
+            "enough": number * size, "name_from": typed,
+            "name_before": successor(typed),
+            "word_prefix": f"% {escape_like(typed)}%",
+            **{f"word{n}": f"%{escape_like(w)}%" for n, w in enumerate(words)},
+            **{f"word_start{n}": f"% {escape_like(w)}%" for n, w in enumerate(words)},
+        }  # fmt: skip
+        if len(words) not in self.name_searches:
+            self.name_searches[len(words)] = sql.name_search(len(words))
+        page, count = self.name_searches[len(words)]
+        providers = self.rows(page, params)
+        total = self.kept_count(count, params, [f"word{n}" for n in range(len(words))])
+        data = [provider_object(root, provider) for provider in providers]
+        return collection(url, data, [], number, size, total)
 
     def location_schedules(self, root, url, system, slug, args):
         """GET /locations/{id}/schedules?include=insurance-plans,provider"""

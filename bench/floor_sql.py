@@ -190,3 +190,37 @@ FROM visits
 WHERE schedule_id = ANY(%(ids)s) AND status IN ('scheduled', 'completed', 'no-show')
   AND starts_at < %(until)s AND ends_at > %(since)s
 """
+
+
+# A name search of `words` words, as the app ranks it: the names starting with the search
+# first, read in the order of the folded name's index and only as far as the page; the
+# other matches are ranked (a word of the name starting with the search, then every word
+# starting a word of the name, then the rest) only when those do not fill the page.
+def name_search(words):
+    """(the page's SQL, the count's SQL) of a search of `words` words."""
+    held = " AND ".join(f"p.search_text LIKE %(word{n})s ESCAPE '\\'" for n in range(words))
+    starts = " AND ".join(
+        f"(' ' || p.search_name) LIKE %(word_start{n})s ESCAPE '\\'" for n in range(words)
+    )
+    matching = f"p.health_system_id = %(system)s AND {held}"
+    named = "p.search_name >= %(name_from)s AND p.search_name < %(name_before)s"
+    page = f"""
+WITH best AS (
+    SELECT p.id, 0 AS rank, p.search_name, p.name, p.slug FROM providers p
+    WHERE {matching} AND {named}
+    ORDER BY p.search_name, p.name, p.slug LIMIT %(enough)s
+), page AS (
+    SELECT * FROM best
+    UNION ALL
+    SELECT p.id, CASE WHEN (' ' || p.search_name) LIKE %(word_prefix)s ESCAPE '\\' THEN 1
+                      WHEN {starts} THEN 2 ELSE 3 END,
+           p.search_name, p.name, p.slug
+    FROM providers p
+    WHERE {matching} AND NOT ({named}) AND (SELECT count(*) FROM best) < %(enough)s
+    ORDER BY 2, 3, 4, 5 LIMIT %(limit)s OFFSET %(offset)s
+)
+SELECT {PROVIDER}
+FROM page JOIN providers p ON p.id = page.id
+ORDER BY page.rank, page.search_name, page.name, page.slug
+"""
+    return page, f"SELECT count(*) FROM providers p WHERE {matching}"

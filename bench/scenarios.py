@@ -15,6 +15,7 @@ READ_SCENARIOS = {
     "provider-search": "1. provider search: service, accepting new patients, near; 50 a page",
     "location-schedules": "2. a location's schedules with their plans and providers",
     "available-times": "3. available times of 10 schedules over 14 days",
+    "name-search": "7. a provider's name typed letter by letter: filter[search]",
 }
 # Every search names primary care, which a third of the providers offer: the first page
 # is full at every size, so sizes compare the same amount of work per page.
@@ -25,6 +26,9 @@ SEARCH_SERVICES = (
     "primary-care,cardiology",
 )
 VARIANTS = 64
+# A name the data set holds at every size (1, 3 and 32 times), typed as a person types it:
+# each request one letter more ("d", "da", … "dana vasquez"; the space adds no request).
+TYPED_NAME = "dana vasquez"
 REVALIDATION = "6. a location's schedules revalidated: If-None-Match answered 304"
 
 
@@ -75,7 +79,14 @@ def read_paths(connection, today):
         "provider-search": searches,
         "location-schedules": at_locations,
         "available-times": times,
+        "name-search": typed_letter_by_letter(TYPED_NAME),
     }
+
+
+def typed_letter_by_letter(name):
+    """The provider searches sent while `name` is typed, one a letter."""
+    typed = [name[:n] for n in range(1, len(name) + 1) if not name[:n].endswith(" ")]
+    return [f"{PREFIX}/providers?{urlencode({'filter[search]': text})}" for text in typed]
 
 
 def revalidations(paths, etags):

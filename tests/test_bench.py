@@ -1,15 +1,16 @@
 """The bench's own logic: its statistics, its data generator, and its floor, which must
-answer exactly the app's documents for the three read scenarios."""
+answer exactly the app's documents for the read scenarios."""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from itertools import pairwise
+from urllib.parse import urlencode
 
 import orjson
 import pytest
 from werkzeug.test import Client
 
-from bench.dataset import SYSTEM_ID, Size, SyntheticSystem, anchor_for
+from bench.dataset import HOSTNAME, SYSTEM_ID, Size, SyntheticSystem, anchor_for
 from bench.equality import difference, rebased
 from bench.floor import Floor
 from bench.floor_slots import free_times as floor_free_times
@@ -144,18 +145,22 @@ def test_the_floors_slots_are_the_engines_across_daylight_saving(zone, day):
     assert len(floor) > 10
 
 
-@pytest.mark.postgres
-def test_the_floor_answers_the_apps_documents(client, session):
-    """Scenarios 1-3 on a tiny data set, loaded with COPY inside the test's transaction:
-    the floor reads it through the same connection the app's session uses."""
+def tiny_floor(session):
+    """The tiny data set, loaded with COPY inside the test's transaction, a key to it, and
+    a floor reading it through the same connection the app's session uses."""
     connection = session.connection().connection.dbapi_connection
     load_rows(connection, SyntheticSystem(TINY, anchor_for(TODAY)))
     key, secret = issue_key(session.get(HealthSystem, SYSTEM_ID), scopes=SCOPES)
     session.add(key)
     session.flush()
-    floor = Floor(lambda: connection)
+    return connection, Floor(lambda: connection), {"Authorization": secret}
+
+
+@pytest.mark.postgres
+def test_the_floor_answers_the_apps_documents(client, session):
+    """The read scenarios on a tiny data set."""
+    connection, floor, headers = tiny_floor(session)
     floor_client = Client(floor)
-    headers = {"Authorization": secret}
     seen = defaultdict(int)
     for scenario, paths in read_paths(connection, TODAY).items():
         for path in paths[:6]:
@@ -167,8 +172,33 @@ def test_the_floor_answers_the_apps_documents(client, session):
             seen[scenario] += len(document["data"]) + len(document.get("included", []))
             if scenario == "available-times":
                 seen["times"] += sum(len(d["attributes"]["times"]) for d in document["data"])
-    assert all(seen[name] for name in ("provider-search", "location-schedules", "times")), seen
+    assert all(
+        seen[name] for name in ("provider-search", "location-schedules", "times", "name-search")
+    ), seen
     assert floor.statements > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"filter[search]": "d"},
+        {"filter[search]": "a", "page[number]": "2", "page[size]": "3"},
+        {"filter[search]": "vasquez"},  # no name starts with it: the other matches ranked
+        {"filter[search]": "english ar"},
+        {"filter[search]": "GARCÍA O'Neil"},  # nothing
+        {"filter[search]": "e", "page[size]": "50"},
+    ],
+)
+def test_the_floors_name_searches_are_the_apps(client, session, query):
+    """The floor's search documents (the same SQL as the app's) equal the app's, over
+    every rank, page and the empty result."""
+    _, floor, headers = tiny_floor(session)
+    path = f"/api/v3/{HOSTNAME}/providers?{urlencode(query)}"
+    app_answer = client.get(path, headers=headers)
+    floor_answer = Client(floor).get(path, headers=headers)
+    assert app_answer.status_code == floor_answer.status_code == 200, app_answer.json
+    assert difference(app_answer.json, orjson.loads(floor_answer.get_data())) is None
 
 
 def read(app_p50, floor_p50, app_rps, floor_rps, app_queries=3, floor_queries=3):
@@ -185,6 +215,7 @@ def sized(p50_scale, **overrides):
         "provider-search": read(30 * p50_scale, 25 * p50_scale, 100, 120),
         "location-schedules": read(10, 8, 300, 350),
         "available-times": read(40, 35, 90, 100),
+        "name-search": read(5, 4, 400, 450, 2, 2),
         **overrides,
     }
     return {"reads": reads, "contention": {"overbooked": False}}
@@ -214,4 +245,12 @@ def test_the_targets_are_the_issues():
     assert sorted(t for t, met in grown.items() if not met) == [
         "app p50 growth < 50% from small to large, provider-search",
         "floor p50 growth < 50% from small to large, provider-search",
+    ]
+    # The name typed letter by letter is judged on its growth, and its ratio.
+    typed = verdicts(
+        {"small": sized(1), "large": sized(1, **{"name-search": read(8, 6, 400, 450)})}
+    )
+    assert sorted(t for t, met in typed.items() if not met) == [
+        "app p50 growth < 50% from small to large, name-search",
+        "floor p50 growth < 50% from small to large, name-search",
     ]

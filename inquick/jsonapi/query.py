@@ -10,6 +10,7 @@ from webargs.core import Parser
 from werkzeug.datastructures import MultiDict
 
 from inquick.config import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from inquick.jsonapi.comparisons import OPERATORS
 from inquick.jsonapi.errors import (
     InvalidFields,
     InvalidFilter,
@@ -24,6 +25,8 @@ from inquick.jsonapi.resource import REGISTRY
 # A JSON:API family parameter: an all-lowercase base name, maybe followed by brackets.
 FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<brackets>\[.*)?$")
 MEMBER = re.compile(r"^\[(?P<member>[^\[\]]*)\]$")
+# A comparison filter's brackets: `[ATTRIBUTE][OP]`.
+COMPARED = re.compile(r"^\[(?P<member>[^\[\]]+)\]\[(?P<op>[^\[\]]+)\]$")
 # The index of an array parameter spelled `name[0]`, `name[1]`...: nine digits at most, far
 # past any array a request holds.
 INDEX = re.compile(r"\[(\d{1,9})\]")
@@ -86,6 +89,7 @@ class QueryParams:
     include: dict = field(default_factory=dict)
     fields: dict = field(default_factory=dict)
     sort: tuple = ()
+    sort_given: bool = False  # `sort` was in the request (not the type's default order)
     page_number: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     filters: dict = field(default_factory=dict)
@@ -130,7 +134,9 @@ def check_parameter_names(args, allowed_families):
         member = None
         if brackets is not None:
             single = MEMBER.match(brackets)
-            if single is None:  # filter[a][b]: nested members are not supported
+            if single is None and family == "filter":  # filter[a][b]: a comparison
+                single = COMPARED.match(brackets)
+            if single is None:  # page[a][b], filter[a][b][c]: nested members are not supported
                 raise InvalidQueryParameter(
                     f"The query parameter {name} is not supported here.", parameter=name
                 )
@@ -205,11 +211,16 @@ def parse_sort(raw, resource):
     return tuple(order)
 
 
+SCALAR = (str, int, float, bool)
+
+
 def is_filter_value(value):
-    """A scalar, or an array of scalars (`"near": [43.6, -70.2]`)."""
-    scalar = (str, int, float, bool)
-    return isinstance(value, scalar) or (
-        isinstance(value, list) and all(isinstance(v, scalar) for v in value)
+    """A scalar, an array of scalars (`"near": [43.6, -70.2]`), or operators to scalars
+    (`"duration-minutes": {"gte": 15, "lt": 30}`)."""
+    if isinstance(value, dict):
+        return bool(value) and all(isinstance(v, SCALAR) for v in value.values())
+    return isinstance(value, SCALAR) or (
+        isinstance(value, list) and all(isinstance(v, SCALAR) for v in value)
     )
 
 
@@ -221,25 +232,54 @@ def as_filter_text(value):
 
 
 def parse_filters(args, resource):
-    """Both filter syntaxes: `filter={"k":"v"}` and `filter[k]=v`; unknown keys refused."""
+    """Both filter syntaxes, `filter={"k":"v","n":{"lt":3}}` and `filter[k]=v&filter[n][lt]=3`,
+    read into {key: (value, parameter)}, a comparison's key being `n[lt]`; unknown keys
+    refused."""
     filters = {}
     if "filter" in args:
         decoded = parse_json(args["filter"])  # as a body is read: too deeply nested is not JSON
         if not isinstance(decoded, dict) or not all(map(is_filter_value, decoded.values())):
             raise InvalidFilter(
-                'filter must be a JSON object of keys to values, e.g. {"service":"primary-care"}.',
+                'filter must be a JSON object of keys to values, e.g. {"service":"primary-care"}'
+                ' or {"duration-minutes":{"lt":30}}.',
                 parameter="filter",
             )
         for key, value in decoded.items():
-            filters[key] = (as_filter_text(value), "filter")
+            if "[" in key or "]" in key:  # not a key, whatever the brackets hold
+                raise InvalidFilter(f"{resource.type} has no filter {key!r}.", parameter="filter")
+            if isinstance(value, dict):
+                for op, operand in value.items():
+                    filters[f"{key}[{op}]"] = (as_filter_text(operand), "filter")
+            else:
+                filters[key] = (as_filter_text(value), "filter")
     for name, value in args.items():
         match = FAMILY.match(name)
         if match and match["family"] == "filter" and match["brackets"] is not None:
-            filters[match["brackets"][1:-1]] = (value, name)
+            filters[filter_key(match["brackets"])] = (value, name)
     for key, (_value, parameter) in filters.items():
         if key not in resource.filters:
-            raise InvalidFilter(f"{resource.type} has no filter {key!r}.", parameter=parameter)
+            raise InvalidFilter(unknown_filter(resource, key), parameter=parameter)
     return filters
+
+
+def filter_key(brackets):
+    """The key of a `filter[...]` parameter's brackets: `[k]` is k, `[n][lt]` is n[lt]."""
+    compared = COMPARED.match(brackets)
+    return f"{compared['member']}[{compared['op']}]" if compared else brackets[1:-1]
+
+
+def unknown_filter(resource, key):
+    """Why `key` (`k`, or `n[op]` for a comparison) is no filter of `resource`."""
+    name, _, op = key.partition("[")
+    op = op.removesuffix("]")
+    if not op:
+        return f"{resource.type} has no filter {key!r}."
+    if name in resource.comparable:
+        return f"{op!r} is no operator; {name} takes {', '.join(OPERATORS)}."
+    if name in resource.filters or name in resource.attributes:
+        comparable = ", ".join(resource.comparable) or "none"
+        return f"{resource.type} cannot compare {name!r} (comparable: {comparable})."
+    return f"{resource.type} has no filter {name!r}."
 
 
 def parse_arguments(schema, args):
@@ -266,6 +306,7 @@ def parse_query(args, resource, *, collection, linkage=False):
     )
     if collection:
         params.sort = parse_sort(args.get("sort"), resource)
+        params.sort_given = args.get("sort") is not None
         params.filters = parse_filters(args, resource)
         resource.check_filters(params.filters)
         page = parser.parse(page_args, args, location="query")

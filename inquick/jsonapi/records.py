@@ -140,15 +140,15 @@ class Reader:
         `values` are its bound values."""
         tree = tree or {}
         filters = resource.parsed_filters(params.filters)
-        values = values or {}
+        values = {**(values or {}), **filters.compared}  # they decide the rows, and the total
         # Counted beside the page, a total costs reading every row the filters let
         # through; counted apart, it can be kept (or, for a ranking, it must be).
         apart = filters.ranked or self.version is not None
         carried = self.carries_version()
         names = self.joinable(resource, tree)
         selection = (resource, shape, filters.shape, db.engine.dialect.name)
-        key = ("page", selection, self.fieldset(resource), params.sort, apart, carried,
-               self.joins_shape(resource, names))  # fmt: skip
+        key = ("page", selection, self.fieldset(resource), params.sort, params.sort_given,
+               apart, carried, self.joins_shape(resource, names))  # fmt: skip
         statement = STATEMENTS.get(
             key, lambda: self.page_statement(resource, params, base, apart, carried, names)
         )
@@ -169,6 +169,11 @@ class Reader:
     def page_statement(self, resource, params, base, apart, carried, names):
         plan = resource.read_plan
         statement, rankings = resource.apply_filters(base(), params.filters)
+        # A ranking that yields to a sort (a search's) orders only when none is given, and
+        # after one that does not (`near`: distance first).
+        yields = [getattr(ranking, "yields_to_sort", False) for ranking in rankings]
+        rankings = [r for r, y in sorted(zip(rankings, yields, strict=True), key=lambda p: p[1])
+                    if not (y and params.sort_given)]  # fmt: skip
         order = [(resource.sorts[name], descending) for name, descending in params.sort]
         order.append((plan.id, False))  # a stable order whatever the sort keys
         if rankings:

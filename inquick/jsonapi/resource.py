@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.orm.properties import ColumnProperty
 
+from inquick.jsonapi.comparisons import OPERATORS, Comparison, comparable_type
 from inquick.jsonapi.errors import InvalidFilter
 from inquick.jsonapi.links import direct_link, joined_link
 from inquick.jsonapi.read_plan import KEY, ReadPlan
@@ -74,22 +75,30 @@ class Filter:
     statement runs and whose `page(where, order, limit, offset, dialect)` returns the
     SELECT of one page's keys (`key`) and sort keys (`s0` its own, then `s1`... for
     `order`'s (expression, descending) pairs) among the rows `where` lets through. Both
-    raise `ValueError` (its message for the client) for a value they cannot read.
+    raise `ValueError` (its message for the client) for a value they cannot read. A filter
+    with both a condition and a ranking restricts and ranks; a ranking that `yields_to_sort`
+    orders only when the request gives no `sort`. A filter with `bound(value)` binds its
+    value by name instead of building it in: it returns (outcome, {name: value}), the
+    outcome telling statements apart when the value decides the clause alone (see
+    `comparisons.Comparison`).
     """
 
     condition: object = None
     rank: object = None
     together: object = None
+    bound: object = None
 
 
 @dataclass(frozen=True)
 class ParsedFilters:
     """A request's filters as a read's statement sees them: `shape` tells statements apart
-    (a ranking's value is bound, not built in), `values` are the rankings' bound values."""
+    (a ranking's or a comparison's value is bound, not built in), `values` are the rankings'
+    bound values, `compared` the comparisons' (which decide the rows, and so the total)."""
 
     shape: tuple
     values: dict
     ranked: bool
+    compared: dict
 
 
 @dataclass(eq=False)  # a declaration is itself: compared and hashed by identity
@@ -101,6 +110,9 @@ class Resource:
     model: type
     default_sort: tuple = ("id",)
     filters: dict = field(default_factory=dict)
+    # Attributes (JSON names, each a number, date or date-time column it can be sorted by)
+    # filtered by comparison: `filter[NAME][OP]=VALUE`, and `filter[NAME]=VALUE` for `eq`.
+    comparable: tuple = ()
     # How rows pair up for relationships that are not a plain SQLAlchemy relationship of
     # the model: name -> callable() -> `Link`.
     links: dict = field(default_factory=dict)
@@ -139,7 +151,21 @@ class Resource:
         self.sorts = {**self._sortable_columns(), **self.extra_sorts}
         self._links = {}
         self._good_filters = set()
-        self.filters = {"id": Filter(self._with_ids), **self.filters}
+        self.filters = {"id": Filter(self._with_ids), **self.filters, **self._comparisons()}
+
+    def _comparisons(self):
+        """The filters of `comparable`: NAME (equal to) and NAME[OP] for every operator."""
+        found = {}
+        for name in self.comparable:
+            column = self.sorts.get(name)
+            if column is None or comparable_type(column) is None:
+                raise TypeError(f"{self.type}.{name} cannot be a comparison filter")
+            for op in (None, *OPERATORS):
+                key = name if op is None else f"{name}[{op}]"
+                bound_as = f"compare_{name}_{op or 'plain'}".replace("-", "_")
+                comparison = Comparison(column, op or "eq", bound_as)
+                found[key] = Filter(comparison.condition, bound=comparison.bound)
+        return found
 
     def _with_ids(self, value):
         ids = [part.strip() for part in value.split(",") if part.strip()]
@@ -157,7 +183,8 @@ class Resource:
             declared = self.filters[key]
             if declared.rank is not None:
                 rankings.append(checked(declared.rank, value, parameter))
-                continue
+                if declared.condition is None:
+                    continue
             clause = checked(declared.condition, value, parameter)
             if clause is None:
                 continue
@@ -171,16 +198,23 @@ class Resource:
 
     def parsed_filters(self, filters):
         """The shape and bound values of a request's filters (see `ParsedFilters`)."""
-        shape, values, ranked = [], {}, False
+        shape, values, ranked, compared = [], {}, False, {}
         for key, (value, parameter) in sorted(filters.items()):
             declared = self.filters[key]
-            if declared.rank is not None:
+            if declared.rank is not None and declared.bound is None:
                 values.update(checked(declared.rank, value, parameter).values)
                 shape.append((key, None))
                 ranked = True
+            elif declared.bound is not None:
+                outcome, bound = checked(declared.bound, value, parameter)
+                compared.update(bound)
+                shape.append((key, outcome))
+                if declared.rank is not None:  # restricts, and ranks (a search)
+                    values.update(checked(declared.rank, value, parameter).values)
+                    ranked = True
             else:
                 shape.append((key, value))
-        return ParsedFilters(tuple(shape), values, ranked)
+        return ParsedFilters(tuple(shape), values, ranked, compared)
 
     def check_filters(self, filters):
         """Refuse a malformed filter value (400) now, before the request does anything else.

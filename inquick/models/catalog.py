@@ -11,9 +11,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inquick.catalog.folding import fold, folded_parts
 from inquick.extensions import db
 from inquick.models.base import StringList, TenantOwned
 
@@ -57,6 +59,42 @@ def slug_unique(table):
     return (UniqueConstraint("health_system_id", "slug", name=f"uq_{table}_health_system_slug"),)
 
 
+def searched(table):
+    """The indexes `filter[search]` reads: its words in the text (trigrams, on PostgreSQL;
+    a plain index on SQLite), and the names starting with it, in the order they rank."""
+    return (
+        Index(
+            f"ix_{table}_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+        Index(f"ix_{table}_health_system_id_search_name", "health_system_id", "search_name"),
+    )
+
+
+SEARCH_NAME_TYPE = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class Searchable:
+    """A type found by `filter[search]`: folded copies of its name-like attributes
+    (`search_sources`), kept by the ORM on every write (see `inquick.catalog.search`)."""
+
+    search_sources = ("name",)
+    # In code-point order on PostgreSQL too, so that its index answers `LIKE 'prefix%'`
+    # with a range, in the order names rank (SQLite's own order is code points).
+    search_name: Mapped[str] = mapped_column(SEARCH_NAME_TYPE, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+@event.listens_for(Searchable, "before_insert", propagate=True)
+@event.listens_for(Searchable, "before_update", propagate=True)
+def fold_search_columns(_mapper, _connection, row):
+    """Fold the row's name-like attributes into its search columns as it is written."""
+    row.search_name = fold(row.name or "")
+    row.search_text = folded_parts(*(getattr(row, name) for name in row.search_sources))
+
+
 class InsurancePlan(TenantOwned, db.Model):
     """A plan a health system accepts; `accepted_by_default` is the system-wide list."""
 
@@ -80,11 +118,12 @@ class Region(TenantOwned, db.Model):
     )
 
 
-class Location(TenantOwned, db.Model):
+class Location(Searchable, TenantOwned, db.Model):
     """A facility where schedules take place."""
 
     __tablename__ = "locations"
-    __table_args__ = slug_unique("locations")
+    __table_args__ = (*slug_unique("locations"), *searched("locations"))
+    search_sources = ("name", "facility_name", "city", "zip")
 
     name: Mapped[str] = mapped_column(String(200))
     facility_name: Mapped[str | None] = mapped_column(String(200))
@@ -104,11 +143,11 @@ class Location(TenantOwned, db.Model):
     )
 
 
-class Service(TenantOwned, db.Model):
+class Service(Searchable, TenantOwned, db.Model):
     """A line of care (primary care, urgent care) that schedules offer."""
 
     __tablename__ = "services"
-    __table_args__ = slug_unique("services")
+    __table_args__ = (*slug_unique("services"), *searched("services"))
 
     name: Mapped[str] = mapped_column(String(200))
 
@@ -122,11 +161,11 @@ class MedicalGroup(TenantOwned, db.Model):
     name: Mapped[str] = mapped_column(String(200))
 
 
-class AppointmentType(TenantOwned, db.Model):
+class AppointmentType(Searchable, TenantOwned, db.Model):
     """A kind of visit; its duration decides how long a booked slot is occupied."""
 
     __tablename__ = "appointment_types"
-    __table_args__ = slug_unique("appointment_types")
+    __table_args__ = (*slug_unique("appointment_types"), *searched("appointment_types"))
 
     name: Mapped[str] = mapped_column(String(200))
     priority: Mapped[int] = mapped_column(Integer, default=5)
@@ -137,7 +176,7 @@ class AppointmentType(TenantOwned, db.Model):
     )
 
 
-class Provider(TenantOwned, db.Model):
+class Provider(Searchable, TenantOwned, db.Model):
     """A practitioner, or a resource such as an MRI machine, that holds schedules."""
 
     __tablename__ = "providers"
@@ -145,7 +184,9 @@ class Provider(TenantOwned, db.Model):
         *slug_unique("providers"),
         # Lists in the default order (name, then id) read a page without sorting them all.
         Index("ix_providers_health_system_id_name", "health_system_id", "name", "slug"),
+        *searched("providers"),
     )
+    search_sources = ("name", "credentials", "subspecialties", "languages")
 
     name: Mapped[str] = mapped_column(String(200))
     suffix: Mapped[str | None] = mapped_column(String(40))

@@ -55,7 +55,9 @@ class ApiKeySchema(Schema):
         inflect = dasherize
 
 
-api_keys = CatalogResource(ApiKeySchema, ApiKey, default_sort=("created-at",))
+api_keys = CatalogResource(
+    ApiKeySchema, ApiKey, default_sort=("created-at",), comparable=("created-at",)
+)
 add_resource_routes(blueprint, api_keys, decorators=[require_scope("keys:manage")])
 
 

@@ -7,7 +7,13 @@ from inquick.catalog.schedules import offered_for_service, offered_in_context
 from inquick.jsonapi.resource import Filter
 from inquick.models import AppointmentType
 from inquick.models.catalog import CONTEXTS
-from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
+from inquick.resources.base import (
+    CatalogResource,
+    catalog_blueprint,
+    dasherize,
+    not_blank,
+    search_filter,
+)
 
 
 class AppointmentTypeSchema(Schema):
@@ -29,7 +35,12 @@ appointment_types = CatalogResource(
     AppointmentTypeSchema,
     AppointmentType,
     default_sort=("priority", "name"),
-    filters={"context": Filter(offered_in_context), "service": Filter(offered_for_service)},
+    filters={
+        "context": Filter(offered_in_context),
+        "service": Filter(offered_for_service),
+        "search": search_filter(AppointmentType),
+    },
+    comparable=("duration-minutes", "priority"),
     writable_relationships={"services": "services"},
 )
 blueprint = catalog_blueprint(appointment_types, aliases=("appointment_types",))

@@ -6,11 +6,12 @@ from sqlalchemy import Integer, bindparam
 
 from inquick.auth.keys import require_scope
 from inquick.booking.schedule_rules import bookable_schedules
+from inquick.catalog.search import SearchOf
 from inquick.catalog.slugs import free_slug, is_slug, slug_taken
 from inquick.extensions import db
 from inquick.jsonapi.conditional import revalidated
 from inquick.jsonapi.errors import Conflict, NotFound, Unprocessable
-from inquick.jsonapi.resource import Resource
+from inquick.jsonapi.resource import Filter, Resource
 from inquick.jsonapi.views import add_resource_routes
 from inquick.jsonapi.write_views import add_write_routes
 from inquick.models import Schedule
@@ -94,3 +95,9 @@ def active_schedule(schedule_id, parameter=None):
     if schedule is None:
         raise NotFound(f"No schedule {schedule_id!r}.", parameter=parameter)
     return schedule
+
+
+def search_filter(model):
+    """`filter[search]` on a `Searchable` type: it restricts, and ranks unless sorted."""
+    search = SearchOf(model)
+    return Filter(search.condition, rank=search.rank, bound=search.bound)

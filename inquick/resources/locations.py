@@ -5,7 +5,13 @@ from marshmallow_jsonapi import Schema, fields
 
 from inquick.catalog.opening_hours import check_time_zone
 from inquick.models import Location
-from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
+from inquick.resources.base import (
+    CatalogResource,
+    catalog_blueprint,
+    dasherize,
+    not_blank,
+    search_filter,
+)
 
 
 class LocationSchema(Schema):
@@ -33,6 +39,7 @@ locations = CatalogResource(
     LocationSchema,
     Location,
     default_sort=("name",),
+    filters={"search": search_filter(Location)},
     writable_relationships={"insurance-plans": "insurance_plans"},
 )
 blueprint = catalog_blueprint(locations)

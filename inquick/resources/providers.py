@@ -21,6 +21,7 @@ from inquick.resources.base import (
     catalog_blueprint,
     dasherize,
     not_blank,
+    search_filter,
 )
 
 
@@ -94,6 +95,7 @@ FILTERS = {
     },
     **{name: Filter(condition) for name, condition in search.PROVIDER_CONDITIONS.items()},
     "near": Filter(rank=partial(search.nearest_first, tenant=TENANT)),
+    "search": search_filter(Provider),
 }
 
 providers = ProviderResource(

@@ -136,6 +136,7 @@ schedules = ScheduleResource(
     Schedule,
     default_sort=("sort-order", "name"),
     filters={"provider-type": Filter(held_by_provider_type)},
+    comparable=("age-limit-threshold",),
     links={"insurance-plans": plans_in_effect},
     # A write sets the schedule's own plans; a read shows the plans it accepts in effect.
     writable_relationships={

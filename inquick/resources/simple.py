@@ -3,7 +3,13 @@
 from marshmallow_jsonapi import Schema, fields
 
 from inquick.models import MedicalGroup, Service
-from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
+from inquick.resources.base import (
+    CatalogResource,
+    catalog_blueprint,
+    dasherize,
+    not_blank,
+    search_filter,
+)
 
 
 class ServiceSchema(Schema):
@@ -24,7 +30,9 @@ class MedicalGroupSchema(Schema):
         inflect = dasherize
 
 
-services = CatalogResource(ServiceSchema, Service, default_sort=("name",))
+services = CatalogResource(
+    ServiceSchema, Service, default_sort=("name",), filters={"search": search_filter(Service)}
+)
 medical_groups = CatalogResource(MedicalGroupSchema, MedicalGroup, default_sort=("name",))
 services_blueprint = catalog_blueprint(services)
 medical_groups_blueprint = catalog_blueprint(medical_groups, aliases=("medical_groups",))

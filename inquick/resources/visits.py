@@ -115,6 +115,7 @@ visits = CatalogResource(
     always_linked=("schedule", "location", "provider"),
     extra_sorts={"appointment-at": Visit.starts_at},
     filters=VISIT_FILTERS,
+    comparable=("appointment-at",),
     on_read=record_reads,
 )
 add_resource_routes(blueprint, visits, decorators=[require_scope("visits:read")])

@@ -90,7 +90,7 @@ def test_bad_page_values(api, schedule, parameter, value):
 
 
 @pytest.mark.parametrize(
-    "name", ["bogus", "page[offset]", "include[x]", "sort[name]", "fields", "filter[id][x]"]
+    "name", ["bogus", "page[offset]", "include[x]", "sort[name]", "fields", "filter[id][x][y]"]
 )
 def test_unsupported_lowercase_parameters(api, schedule, name):
     response = api.get("/schedules", {name: "1"})
