@@ -57,12 +57,14 @@ class Floor:
         self.counts = {}
         self.name_searches = {}  # SQL by number of words
 
-    def rows(self, statement, params):
-        """Run one statement (counted) on the process's connection, opened on first use."""
+    def rows(self, statement, params, prepare=None):
+        """Run one statement (counted) on the process's connection, opened on first use;
+        `prepare=False` has it planned for its values every time (as the app has a
+        search's: `inquick.jsonapi.statements.plan_per_value`)."""
         if self.connection is None:
             self.connection = self.connect()
         self.statements += 1
-        return self.connection.execute(statement, params).fetchall()
+        return self.connection.execute(statement, params, prepare=prepare).fetchall()
 
     def __call__(self, environ, start_response):
         try:
@@ -193,7 +195,7 @@ class Floor:
         if len(words) not in self.name_searches:
             self.name_searches[len(words)] = sql.name_search(len(words))
         page, count = self.name_searches[len(words)]
-        providers = self.rows(page, params)
+        providers = self.rows(page, params, prepare=False)
         total = self.kept_count(count, params, [f"word{n}" for n in range(len(words))])
         data = [provider_object(root, provider) for provider in providers]
         return collection(url, data, [], number, size, total)

@@ -14,7 +14,14 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from inquick.extensions import db
 from inquick.jsonapi.read_plan import KEY
-from inquick.jsonapi.statements import LIMIT, OFFSET, PARENTS, STATEMENTS, execute
+from inquick.jsonapi.statements import (
+    LIMIT,
+    OFFSET,
+    PARENTS,
+    STATEMENTS,
+    execute,
+    plan_per_value,
+)
 from inquick.sql import InValues
 
 TOTAL = "total"
@@ -154,6 +161,8 @@ class Reader:
         )
         offset = (params.page_number - 1) * params.page_size
         bound = {**values, **filters.values, "limit": params.page_size, "offset": offset}
+        if filters.planned_per_value:
+            plan_per_value()
         rows = execute(statement, bound).all()
         self.learn_version(rows, carried)
         records = self.records(resource, rows)

@@ -93,12 +93,15 @@ class Filter:
 class ParsedFilters:
     """A request's filters as a read's statement sees them: `shape` tells statements apart
     (a ranking's or a comparison's value is bound, not built in), `values` are the rankings'
-    bound values, `compared` the comparisons' (which decide the rows, and so the total)."""
+    bound values, `compared` the comparisons' (which decide the rows, and so the total);
+    `planned_per_value` when the best plan depends on the values (a search's: see
+    `inquick.jsonapi.statements.plan_per_value`)."""
 
     shape: tuple
     values: dict
     ranked: bool
     compared: dict
+    planned_per_value: bool = False
 
 
 @dataclass(eq=False)  # a declaration is itself: compared and hashed by identity
@@ -198,7 +201,7 @@ class Resource:
 
     def parsed_filters(self, filters):
         """The shape and bound values of a request's filters (see `ParsedFilters`)."""
-        shape, values, ranked, compared = [], {}, False, {}
+        shape, values, ranked, compared, per_value = [], {}, False, {}, False
         for key, (value, parameter) in sorted(filters.items()):
             declared = self.filters[key]
             if declared.rank is not None and declared.bound is None:
@@ -211,10 +214,10 @@ class Resource:
                 shape.append((key, outcome))
                 if declared.rank is not None:  # restricts, and ranks (a search)
                     values.update(checked(declared.rank, value, parameter).values)
-                    ranked = True
+                    ranked = per_value = True
             else:
                 shape.append((key, value))
-        return ParsedFilters(tuple(shape), values, ranked, compared)
+        return ParsedFilters(tuple(shape), values, ranked, compared, per_value)
 
     def check_filters(self, filters):
         """Refuse a malformed filter value (400) now, before the request does anything else.

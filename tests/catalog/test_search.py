@@ -5,6 +5,7 @@ import json
 import pytest
 
 from inquick.catalog.search import MAX_SEARCH_LENGTH
+from inquick.extensions import db
 from tests import factories
 
 NAMES = {
@@ -219,3 +220,20 @@ def test_near_orders_a_search_by_distance(api, tenant):
     assert found(api, "ana") == ["ana-far", "hanan-near"]
     assert found(api, "ana", **{"filter[near]": "40.0,-75.0"}) == ["hanan-near", "ana-far"]
     assert found(api, "ana", **{"filter[near]": "45.0,-75.0"}) == ["ana-far", "hanan-near"]
+
+
+def test_a_search_is_planned_for_its_values(app, api, providers, count_queries):
+    """On PostgreSQL a search's page is planned for the letters typed, never with the one
+    plan PostgreSQL may settle on after five runs (it reads every name for "d")."""
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    with count_queries() as counter:
+        assert api.get("/providers", {"filter[search]": "an"}).status_code == 200
+    settings = [s for s in counter.statements if "plan_cache_mode" in s]
+    assert settings == (["SET LOCAL plan_cache_mode = force_custom_plan"] if postgresql else [])
+    if postgresql:
+        page = counter.statements[counter.statements.index(settings[0]) + 1]
+        assert "search_text" in page
+    with count_queries() as counter:
+        assert api.get("/providers").status_code == 200
+    assert not any("plan_cache_mode" in s for s in counter.statements)
