@@ -19,13 +19,16 @@ from inquick.ratelimit import spend_for_address, spend_for_bookings, spend_for_r
 
 
 def authenticate_visit_token(now):
-    """(the tenant, the claims) of the request's Bearer visit token, its attempt counted;
-    `TokenRefused` for a missing, invalid or foreign token."""
+    """(the tenant, the claims, the visit the token already booked or None) of the
+    request's Bearer visit token, its attempt counted; `TokenRefused` for a missing,
+    invalid or foreign token. The booked visit is handed on, so booking need not look
+    it up again."""
     claims = token_claims(now)
     tenant = tenant_of(claims)
     remember_caller(tenant)
-    count_attempt(tenant, claims)
-    return tenant, claims
+    booked = booked_with(db.session, tenant, claims["jti"])
+    count_attempt(claims, replay=booked is not None)
+    return tenant, claims, booked
 
 
 def token_claims(now):
@@ -62,14 +65,14 @@ def tenant_of(claims):
     raise TokenRefused("The visit token is not valid for this health system.")
 
 
-def count_attempt(tenant, claims):
+def count_attempt(claims, *, replay):
     """Count the request against the pools of the key that issued the token.
 
     A new booking attempt (even one refused later) spends from the key's bookings; a
     replay of a token that already booked is the same booking answered again, and spends
     from the key's replays instead. Either way only that partner's pool runs out.
     """
-    if booked_with(db.session, tenant, claims["jti"]) is None:
-        spend_for_bookings(claims["key"])
-    else:
+    if replay:
         spend_for_replays(claims["key"])
+    else:
+        spend_for_bookings(claims["key"])

@@ -64,18 +64,19 @@ def replay(visit, digest):
     return visit
 
 
-def book_visit(session, *, tenant, schedule, claims, data, schedule_id, now):
+def book_visit(session, *, tenant, schedule, claims, data, schedule_id, now, booked):
     """(visit, True) when this request booked it, (visit, False) when an earlier identical
-    request did; the caller commits.
+    request did; the caller commits. `booked` is the visit the token has booked already
+    (`booked_with`), or None: two requests racing with one token are told apart by the
+    reservation itself.
 
     Raises BodyMismatch, TokenSpent, InvalidVisit or SlotUnavailable.
     """
     attributes = data.get("attributes", {})
     check_binding(schedule_id, attributes, claims)
     digest = request_digest(data)
-    existing = booked_with(session, tenant, claims["jti"])
-    if existing is not None:
-        return replay(existing, digest), False
+    if booked is not None:
+        return replay(booked, digest), False
     problems = attribute_problems(schedule, attributes, now)
     emergency = "patient-complaint" not in problems and is_emergency(
         schedule, attributes.get("patient-complaint")

@@ -17,9 +17,10 @@ from inquick.models import Schedule
 CLOSED = "The schedule no longer takes bookings."
 
 
-def book(session, *, tenant, claims, data, schedule_id, now):
+def book(session, *, tenant, claims, data, schedule_id, now, booked):
     """Book the slot of a visit token's `claims` for the resource object `data`, whose
-    schedule relationship names `schedule_id`.
+    schedule relationship names `schedule_id`; `booked` is the visit the token booked
+    already, if any (as authentication found it).
 
     Returns (visit, True) when this call booked it, with its audit entry added, and
     (visit, False) when an earlier identical request did.
@@ -30,7 +31,7 @@ def book(session, *, tenant, claims, data, schedule_id, now):
     try:
         visit, booked_now = book_visit(
             session, tenant=tenant, schedule=schedule, claims=claims, data=data,
-            schedule_id=schedule_id, now=now,
+            schedule_id=schedule_id, now=now, booked=booked,
         )  # fmt: skip
     except InvalidVisit:
         if not still_takes_bookings(session, schedule.id):

@@ -135,12 +135,13 @@ def create_visit():
     """Book the token's slot for the patient in the body."""
     check_parameter_names(request.args, allowed_families=())
     now = datetime.now(UTC)
-    g.tenant, claims = authenticate_visit_token(now)
+    g.tenant, claims, booked = authenticate_visit_token(now)
     data = read_resource_object("visits")
     schedule_id = linked_id(data, "schedule", "schedules")
     visit, booked_now = book(
-        db.session, tenant=g.tenant, claims=claims, data=data, schedule_id=schedule_id, now=now
-    )
+        db.session, tenant=g.tenant, claims=claims, data=data, schedule_id=schedule_id,
+        now=now, booked=booked,
+    )  # fmt: skip
     if booked_now:
         db.session.commit()
     return created(visit)
