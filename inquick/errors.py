@@ -91,19 +91,20 @@ def handle_refusal(refusal):
 
 
 def handle_invalid_visit(invalid):
-    """One 422 per attribute, pointing at it, and the call-911 advice if it applies."""
+    """One 422 per attribute, pointing at it, and the call-911 advice for each free-text
+    member that names an emergency (pointing at the member, never repeating its text)."""
     errors = [
         Unprocessable(f"{name} {message}.", pointer=f"/data/attributes/{name}")
         for name, message in invalid.problems.items()
     ]
-    if invalid.emergency:
-        errors.append(
-            Emergency(
-                "This may be an emergency. Call 911 or go to the nearest emergency room now; "
-                "do not wait for a scheduled visit.",
-                pointer="/data/attributes/patient-complaint",
-            )
+    errors += [
+        Emergency(
+            f"{name} may describe an emergency. Call 911 or go to the nearest emergency room "
+            "now; do not wait for a scheduled visit.",
+            pointer=f"/data/attributes/{name}",
         )
+        for name in invalid.emergencies
+    ]
     return handle_error_list(ErrorList(errors))
 
 

@@ -2,11 +2,11 @@
 
 from sqlalchemy import select
 
+from inquick.booking.emergency import emergency_members
 from inquick.booking.refusals import BookingRefused
 from inquick.booking.reservations import AlreadyBooked, NotOffered, offered_type, reserve_slot
 from inquick.booking.visit_requests import (
     attribute_problems,
-    is_emergency,
     parse_appointment_at,
     request_digest,
 )
@@ -27,13 +27,14 @@ class TokenSpent(BookingRefused):
 
 
 class InvalidVisit(BookingRefused):
-    """Attributes that break the schedule's rules ({attribute: message}), and whether the
-    complaint names an emergency (the patient must then call 911, whatever else is wrong)."""
+    """Attributes that break the schedule's rules ({attribute: message}), and the free-text
+    members that name an emergency (the patient must then call 911, whatever else is wrong).
+    """
 
-    def __init__(self, problems, emergency=False):
+    def __init__(self, problems, emergencies=()):
         super().__init__(", ".join(problems))
         self.problems = problems
-        self.emergency = emergency
+        self.emergencies = list(emergencies)
 
 
 def check_binding(schedule_id, attributes, claims):
@@ -78,11 +79,12 @@ def book_visit(session, *, tenant, schedule, claims, data, schedule_id, now, boo
     if booked is not None:
         return replay(booked, digest), False
     problems = attribute_problems(schedule, attributes, now)
-    emergency = "patient-complaint" not in problems and is_emergency(
-        schedule, attributes.get("patient-complaint")
-    )
-    if problems or emergency:
-        raise InvalidVisit(problems, emergency)
+    # Screened even when a member breaks a rule (too long, not collected): the advice to
+    # call 911 must not wait for the form to be right.
+    settings = schedule.visit_settings
+    emergencies = emergency_members(settings.emergency_keywords if settings else [], attributes)
+    if problems or emergencies:
+        raise InvalidVisit(problems, emergencies)
     try:
         kind = offered_type(schedule, attributes.get("appointment-type"))
     except NotOffered as refusal:

@@ -58,7 +58,7 @@ def reschedule_visit(session, visit, start, reason, now):
         raise ChangeRefused("The visit's schedule no longer takes bookings.")
     session.refresh(schedule, RULE_ATTRIBUTES)
     duration = duration_of(visit.appointment_type, schedule)
-    free_slot(session, schedule, duration, start, now, ignoring=visit.id)
+    free_slot(session, schedule, [duration], start, now, ignoring=visit.id)
     visit.starts_at = as_utc(start)
     visit.ends_at = visit.starts_at + timedelta(minutes=duration)
     visit.change_reason = reason

@@ -64,24 +64,39 @@ def next_confirmation_number(session, health_system_id):
     )
 
 
-def free_slot(session, schedule, duration_minutes, start, now, ignoring=None):
-    """The slot of `schedule` starting at `start` if it has room, else `SlotUnavailable`.
+def free_slot(session, schedule, durations, start, now, ignoring=None):
+    """The slot of `schedule` starting at `start` with room for a visit of one of `durations`
+    (minutes, tried in order), else `SlotUnavailable` saying why the first one has none.
 
     `ignoring` names a visit not to count (the one being moved).
     """
     horizon_end = now + timedelta(days=schedule.booking_horizon_days + 2)
     if not now - timedelta(days=1) <= start <= horizon_end:
         raise SlotUnavailable("That time is outside the schedule's booking horizon.")
-    end = start + timedelta(minutes=duration_minutes)
+    end = start + timedelta(minutes=max(durations))
     booked = booked_intervals(
         session, [schedule.id], start - timedelta(days=1), end, ignoring=ignoring
-    )
-    slot = slot_at(rules_of(schedule), duration_minutes, booked[schedule.id], start, now)
-    if slot is None:
-        raise SlotUnavailable("That time is not a bookable slot of this schedule.")
-    if slot.remaining <= 0:
-        raise SlotUnavailable("That slot has just been taken; choose another time.")
-    return slot
+    )[schedule.id]
+    rules = rules_of(schedule)
+    refusals = []
+    for duration in durations:
+        slot = slot_at(rules, duration, booked, start, now)
+        if slot is None:
+            refusals.append("That time is not a bookable slot of this schedule.")
+        elif slot.remaining <= 0:
+            refusals.append("That slot has just been taken; choose another time.")
+        else:
+            return slot
+    raise SlotUnavailable(refusals[0])
+
+
+def bookable_durations(schedule, appointment_type):
+    """The durations a visit to `schedule` may last: its type's, or, when the type is not
+    chosen yet, each type's the schedule offers (shortest first), since the booking checks
+    the slot again with the type it books."""
+    if appointment_type is not None or not schedule.appointment_types:
+        return [duration_of(appointment_type, schedule)]
+    return sorted({offered.duration_minutes for offered in schedule.appointment_types})
 
 
 def reserve_slot(session, *, schedule, appointment_type, start, now, token_id=None, **visit_fields):
@@ -98,7 +113,7 @@ def reserve_slot(session, *, schedule, appointment_type, start, now, token_id=No
         if booked is not None:
             raise AlreadyBooked(booked)
     duration = duration_of(appointment_type, schedule)
-    free_slot(session, schedule, duration, start, now)
+    free_slot(session, schedule, [duration], start, now)
     starts_at = as_utc(start)
     visit = Visit(
         health_system_id=schedule.health_system_id,

@@ -63,13 +63,3 @@ def attribute_problems(schedule, attributes, now):
     ):
         problems["appointment-at"] = "must be an ISO 8601 time with a UTC offset"
     return problems
-
-
-def is_emergency(schedule, complaint):
-    """Whether the complaint names one of the schedule's emergency keywords."""
-    settings = schedule.visit_settings
-    keywords = settings.emergency_keywords if settings else []
-    if not isinstance(complaint, str):
-        return False
-    lowered = complaint.lower()
-    return any(keyword.lower() in lowered for keyword in keywords)

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 
 from flask import Blueprint, request
-from marshmallow import validate
+from marshmallow import ValidationError, validate
 from marshmallow_jsonapi import Schema, fields
 
 from inquick.auth.keys import require_scope
+from inquick.booking.emergency import normalized, screening_report
 from inquick.booking.visit_rules import ATTRIBUTES, enabled_fields, rules_for
 from inquick.jsonapi.attributes import read_attributes
 from inquick.jsonapi.conditional import revalidated
@@ -19,7 +20,7 @@ from inquick.jsonapi.resource import Resource
 from inquick.jsonapi.write_views import commit
 from inquick.models import VisitSettings
 from inquick.models.catalog_state import CATALOG_VERSION
-from inquick.resources.base import URL, active_schedule, caller_scope, dasherize, not_blank
+from inquick.resources.base import URL, active_schedule, caller_scope, dasherize
 
 blueprint = Blueprint("visit-settings", __name__)
 
@@ -34,7 +35,15 @@ class SettingsView:
     preregistration_form: str | None
     screening_questions: str | None
     emergency_keywords: list
+    emergency_screening: dict
     validations: list
+
+
+def matchable(keyword):
+    """A keyword must keep a letter or a digit once normalized: one of only spaces or
+    punctuation would match nothing (and, looked for as empty text, everything)."""
+    if not normalized(keyword):
+        raise ValidationError("must contain a letter or a digit")
 
 
 class VisitSettingsSchema(Schema):
@@ -45,8 +54,11 @@ class VisitSettingsSchema(Schema):
     preregistration_form = fields.Str(allow_none=True, validate=[URL, validate.Length(max=500)])
     screening_questions = fields.Str(allow_none=True, validate=[URL, validate.Length(max=500)])
     emergency_keywords = fields.List(
-        fields.Str(validate=[validate.Length(1, 100), not_blank]), validate=validate.Length(max=100)
+        fields.Str(validate=[validate.Length(1, 100), matchable]),
+        validate=validate.Length(max=100),
     )
+    # How the keywords are matched: the server's own steps, so a form can screen the same.
+    emergency_screening = fields.Dict(dump_only=True)
     validations = fields.Relationship(type_="validations", many=True)
 
     class Meta:
@@ -66,6 +78,7 @@ def settings_of(schedule):
         preregistration_form=stored.preregistration_form if stored else None,
         screening_questions=stored.screening_questions if stored else None,
         emergency_keywords=list(stored.emergency_keywords or []) if stored else [],
+        emergency_screening=screening_report(),
         validations=rules_for(schedule),
     )
 

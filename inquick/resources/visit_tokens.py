@@ -10,7 +10,7 @@ from inquick.auth.keys import require_scope
 from inquick.booking.reservations import (
     NotOffered,
     SlotUnavailable,
-    duration_of,
+    bookable_durations,
     free_slot,
     offered_type,
 )
@@ -42,17 +42,22 @@ visit_token_args = VisitTokenArgs()
 @blueprint.get("/visit-token")
 @require_scope("visits:create")
 def visit_token():
-    """GET /visit-token: the raw JWT, or a 422 when the time is not a free slot."""
+    """GET /visit-token: the raw JWT, or a 422 when the time is not a free slot.
+
+    Without `appointment_type`, any type the schedule offers may fit the slot: a partner
+    that lists the times of one type and asks for a token without naming it gets one.
+    """
     args = parse_arguments(visit_token_args, request.args)
     schedule = active_schedule(args["schedule_id"], "schedule_id")
+    chosen = args.get("appointment_type")
     try:
-        kind = offered_type(schedule, args.get("appointment_type"))
+        kind = offered_type(schedule, chosen) if chosen is not None else None
     except NotOffered as refusal:
         raise InvalidQueryParameter(str(refusal), parameter="appointment_type") from None
-    duration = duration_of(kind, schedule)
     now = datetime.now(UTC)
+    durations = bookable_durations(schedule, kind)
     try:
-        slot = free_slot(db.session, schedule, duration, args["appointment_at"], now)
+        slot = free_slot(db.session, schedule, durations, args["appointment_at"], now)
     except SlotUnavailable as refusal:
         raise Unprocessable(str(refusal), parameter="appointment_at") from None
     token = issue_token(

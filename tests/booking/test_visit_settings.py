@@ -6,6 +6,7 @@ That the server enforces exactly these rules, for any patient, is the property o
 
 import pytest
 
+from inquick.booking.emergency import DESCRIPTION as SCREENING_DESCRIPTION
 from inquick.models import VisitSettings, VisitValidation
 from tests import factories
 from tests.booking.conftest import open_every_day, post_visit, visit_body
@@ -111,6 +112,12 @@ def test_the_whole_document(booking_api, configured):
                 "preregistration-form": "https://forms.example.org/pre",
                 "screening-questions": "https://forms.example.org/screen",
                 "emergency-keywords": ["chest pain", "shortness of breath"],
+                "emergency-screening": {
+                    "members": ["comments", "patient-complaint"],
+                    "normalization": ["nfkc", "casefold", "strip-marks", "letters-and-digits-only"],
+                    "match": "contains",
+                    "description": SCREENING_DESCRIPTION,
+                },
             },
             "relationships": {"validations": {}},
             "links": {"self": url},
@@ -231,6 +238,7 @@ def test_ids_are_stable_and_each_names_one_rule(booking_api, tenant, configured)
 
 def test_a_schedule_without_settings_enables_everything(booking_api, schedule):
     attributes = settings_document(booking_api, schedule)["data"]["attributes"]
+    assert attributes.pop("emergency-screening")["members"] == ["comments", "patient-complaint"]
     assert attributes == {
         "enabled-fields": ALL_ATTRIBUTES,
         "patient-instructions": None,
