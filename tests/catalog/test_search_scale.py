@@ -100,12 +100,12 @@ def test_a_filtered_included_page_costs_the_same_at_2000_providers(
         with count_queries() as counter:
             response = api.get("/providers", QUERY)
         assert response.status_code == 200, response.json
-        return counter.count, response.json
+        return counter.statements, response.json
 
     add_providers(session, tenant, 0, 120, shared)
-    small_count, small = measure()
+    small_statements, small = measure()
     add_providers(session, tenant, 120, 1880, shared)
-    large_count, large = measure()
+    large_statements, large = measure()
 
     assert session.scalar(select(Provider.id).where(Provider.slug == "p01999")) is not None
     assert small["meta"]["record-count"] == 60
@@ -113,5 +113,5 @@ def test_a_filtered_included_page_costs_the_same_at_2000_providers(
     assert len(large["data"]) == 50
     included_types = {o["type"] for o in large["included"]}
     assert included_types == {"schedules", "locations", "insurance-plans"}
-    assert large_count == small_count
+    assert len(large_statements) == len(small_statements), (small_statements, large_statements)
     assert session.scalar(select(Location.id).limit(1)) is not None
