@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from inquick import ratelimit
 from inquick.models import ApiKey
-from inquick.ratelimit import Counting, deployment_prefix
+from inquick.ratelimit import Counting, LocalWindows, deployment_prefix
 from tests.live_server import serve
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -81,6 +81,44 @@ def shared_redis():
     for key in client.scan_iter(f"{PREFIX}*"):
         client.delete(key)
     client.close()
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_window_in_memory_counts_to_its_limit_and_ends_a_minute_after_it_began():
+    clock = Clock(1_000.0)
+    windows = LocalWindows(clock=clock)
+    answers = [windows.hit(3, "key:1") for _ in range(4)]
+    assert [allowed for allowed, _ in answers] == [True, True, True, False]
+    assert [w.remaining for _, w in answers] == [2, 1, 0, 0]
+    assert {w.reset_time for _, w in answers} == {1_060.0}
+    assert windows.hit(3, "key:2")[0], "each caller has a window of its own"
+    clock.now = 1_059.9
+    assert not windows.hit(3, "key:1")[0]
+    clock.now = 1_060.0
+    allowed, window = windows.hit(3, "key:1")
+    assert allowed and window.remaining == 2 and window.reset_time == 1_120.0
+
+
+def test_windows_in_memory_stay_bounded_and_drop_ended_ones_first():
+    clock = Clock(0.0)
+    windows = LocalWindows(size=3, clock=clock)
+    windows.hit(1, "old")
+    clock.now = 30.0
+    windows.hit(1, "a")
+    windows.hit(1, "b")
+    clock.now = 61.0  # "old" has ended; "a" and "b" have not
+    windows.hit(1, "c")
+    assert set(windows.windows) == {"a", "b", "c"}
+    assert not windows.hit(1, "a")[0], "a live window is kept, with its count"
+    windows.hit(1, "d")  # full of live windows: the oldest goes
+    assert set(windows.windows) == {"b", "c", "d"}
 
 
 def test_the_limit_is_shared_by_two_server_processes(tmp_path, shared_redis):

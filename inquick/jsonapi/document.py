@@ -21,14 +21,14 @@ def api_root():
 
 def request_url(**replace):
     """The URL of this request without private parameters, with `replace` applied."""
-    args = g.get("link_args")
-    if args is None:  # every link of a document starts from the same parameters
-        args = g.link_args = [
-            (k, v) for k, v in request.args.items(multi=True) if k not in PRIVATE_PARAMETERS
-        ]
+    link_base = g.get("link_base")
+    if link_base is None:  # every link of a document starts from the same URL and parameters
+        args = [(k, v) for k, v in request.args.items(multi=True) if k not in PRIVATE_PARAMETERS]
+        link_base = g.link_base = (request.base_url, args)  # werkzeug builds it on each call
+    base_url, args = link_base
     if replace:
         args = [(k, v) for k, v in args if k not in replace] + list(replace.items())
-    return request.base_url + ("?" + urlencode(args) if args else "")
+    return base_url + ("?" + urlencode(args) if args else "")
 
 
 @lru_cache(maxsize=65536)

@@ -20,7 +20,11 @@ class Link:
     row's key); `parent` is the column to narrow it by before it becomes a subquery;
     `order`, columns of the target's table, orders each parent's targets. `held_key` is
     the parent table's column holding the target's key, when there is one (a to-one
-    relationship whose target can then be joined to the parent's own rows)."""
+    relationship whose target can then be joined to the parent's own rows).
+    `on_target`, when the target's own row holds the parent's key (a to-many relationship
+    by foreign key), is what else that row must meet to be linked: a condition on the
+    target's rows then says "linked to this parent" without joining its table to itself.
+    """
 
     select: object
     parent: object
@@ -28,6 +32,7 @@ class Link:
     # Narrow by `= ANY(array)` (a union's arms each take the condition) instead of a set.
     narrowed_as_array: bool = False
     held_key: object = None
+    on_target: tuple | None = None
 
     def narrowed(self, condition):
         return self.select.where(condition(self.parent)).subquery("link")
@@ -57,7 +62,7 @@ def direct_link(prop):
         set(c._from_objects) <= {remote.table} for c in extra
     ):  # the target's row holds the key, and the conditions are on the target
         statement = select(remote.label("parent"), target_key.label("target")).where(*extra)
-        return Link(statement, remote, order)
+        return Link(statement, remote, order, on_target=tuple(extra))
     return None
 
 

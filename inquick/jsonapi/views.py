@@ -3,7 +3,7 @@
 from functools import partial
 
 from flask import g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from inquick.extensions import db
 from inquick.jsonapi.document import (
@@ -90,9 +90,10 @@ def linked_to_parent(resource, relationship):
     """A condition on the target's key: linked by `relationship` to the caller's row of
     `resource` whose id is bound as `parent`."""
     parent_key = resource.keys_query().where(resource.id_column() == bindparam(PARENT))
-    pairs = resource.link(relationship).narrowed(
-        lambda parent: parent == parent_key.scalar_subquery()
-    )
+    link = resource.link(relationship)
+    if link.on_target is not None:  # on the target's own row: no join of its table to itself
+        return and_(link.parent == parent_key.scalar_subquery(), *link.on_target)
+    pairs = link.narrowed(lambda parent: parent == parent_key.scalar_subquery())
     return relationship.target.read_plan.key.in_(select(pairs.c.target))
 
 
