@@ -13,14 +13,25 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from inquick.booking.references import ALPHABET, LENGTH
+
 # Visits fall on the 90 days from 60 days before the anchor to 30 days after it.
 PAST_DAYS, FUTURE_DAYS = 60, 30
 VISIT_COLUMNS = (
     "id", "health_system_id", "schedule_id", "appointment_type_id", "starts_at", "ends_at",
     "status", "confirmation_number", "token_id", "request_digest", "remote_uid", "patient",
-    "change_reason", "cancelled_at", "created_at", "updated_at",
+    "change_reason", "cancelled_at", "created_at", "updated_at", "booking_reference",
 )  # fmt: skip
 PAST_STATUSES = ("scheduled", "completed", "no-show", "cancelled")
+# An odd number: multiplying by it permutes the 60-bit numbers.
+REFERENCE_MULTIPLIER = 0x9E3779B97F4A7C15
+
+
+def synthetic_reference(number):
+    """The booking reference of the `number`th visit: unique (a permutation of `number`)
+    and drawn from no generator, so that the rest of the data set stays as it was."""
+    value = number * REFERENCE_MULTIPLIER % 2**60
+    return "".join(ALPHABET[value >> (5 * i) & 31] for i in range(LENGTH))
 
 
 @dataclass
@@ -108,5 +119,5 @@ class VisitPlacer:
             starts + timedelta(minutes=minutes), status, number,
             f"{rng.getrandbits(128):032x}", f"{rng.getrandbits(256):064x}", None,
             orjson.dumps(patient).decode(), "Patient asked to cancel." if cancelled else None,
-            cancelled, created, cancelled or created,
+            cancelled, created, cancelled or created, synthetic_reference(number),
         )  # fmt: skip

@@ -62,6 +62,10 @@ def load_config(instance_path, environ=os.environ):
         "CALLER_CACHE_SECONDS": float(environ.get("INQUICK_CALLER_CACHE_SECONDS", 5)),
         "RATE_LIMIT": int(environ.get("INQUICK_RATE_LIMIT", 300)),
         "BOOKING_RATE_LIMIT": int(environ.get("INQUICK_BOOKING_RATE_LIMIT", 100)),
+        # Lookups by booking reference a minute, per client address and per key: a reference
+        # is a credential, and guessing one must stay hopeless.
+        "LOOKUP_RATE_LIMIT": int(environ.get("INQUICK_LOOKUP_RATE_LIMIT", 30)),
+        "KEY_LOOKUP_RATE_LIMIT": int(environ.get("INQUICK_KEY_LOOKUP_RATE_LIMIT", 600)),
         # The most requests a minute a health system's keys may add up to.
         "KEYS_RATE_LIMIT_TOTAL": int(environ.get("INQUICK_KEYS_RATE_LIMIT_TOTAL", 3000)),
         # A staging deployment for partners' QA: it refuses live keys and live visit tokens.

@@ -220,6 +220,13 @@ def spend_for_replays(key_id):
     spend(f"replays:{key_id}", current_app.config["RATE_LIMIT"])
 
 
+def spend_for_lookup(key):
+    """Count a lookup by booking reference against the client's address and the key: a
+    guesser must go slowly however many addresses or keys it holds."""
+    spend(f"lookups:address:{request.remote_addr}", current_app.config["LOOKUP_RATE_LIMIT"])
+    spend(f"lookups:key:{key.id}", current_app.config["KEY_LOOKUP_RATE_LIMIT"])
+
+
 def spend_for_address():
     spend(f"address:{request.remote_addr}", current_app.config["RATE_LIMIT"])
 

@@ -1,8 +1,12 @@
 """The migrations build exactly the schema the models describe."""
 
+import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
+from inquick import create_app
+from inquick.booking.references import read_reference
 from inquick.extensions import db
 
 
@@ -10,3 +14,46 @@ def test_models_and_migrations_agree(app, session):
     """A model change without its migration fails here (and in CI)."""
     context = MigrationContext.configure(session.connection(), opts={"compare_type": True})
     assert compare_metadata(context, db.metadata) == []
+
+
+def test_visits_booked_before_references_get_one_each(tmp_path):
+    """The revision that adds booking references gives every visit already booked its own."""
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, serving=False)
+    with app.app_context():
+        flask_migrate.upgrade(revision=BEFORE_REFERENCES)
+        with db.engine.begin() as connection:
+            parents = {"health_system_id": 1, "location_id": 1, "provider_id": 1}
+            for table in ("health_systems", "locations", "providers"):
+                insert_row(connection, table, id=1, **parents)
+            insert_row(connection, "schedules", id="a-schedule", **parents)
+            for n in range(25):
+                insert_row(connection, "visits", id=f"{n:032x}", schedule_id="a-schedule",
+                           confirmation_number=n + 1, **parents)  # fmt: skip
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            columns = "SELECT booking_reference, calendar_sequence FROM visits"
+            rows = connection.execute(text(columns))
+            references, sequences = zip(*rows, strict=True)
+        db.engine.dispose()
+    assert len(set(references)) == 25
+    assert all(read_reference(reference) == reference for reference in references)
+    assert set(sequences) == {0}
+
+
+BEFORE_REFERENCES = "5e1f0c3a9b27"
+# A value for a required column of each declared type, as the revision's tables declare them.
+FILLERS = {"INTEGER": 1, "BOOLEAN": 1, "DATETIME": "2026-12-01 10:00:00", "JSON": "[]"}
+
+
+def insert_row(connection, table, **values):
+    """A row of `table` with `values` and a filler in every other required column."""
+    columns = connection.exec_driver_sql(f"PRAGMA table_info({table})").all()
+    row = {
+        name: values.get(name, FILLERS.get(kind.split("(")[0], "x"))
+        for _, name, kind, required, default, _ in columns
+        if name in values or (required and default is None)
+    }
+    names = ", ".join(row)
+    marks = ", ".join(f":{name}" for name in row)
+    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), row)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from inquick.auth.keys import SCOPES, digest, issue_key
+from inquick.booking.references import shown
 from inquick.extensions import db
 from inquick.jsonapi.resource import REGISTRY
 from inquick.models import ApiKey, VisitValidation
@@ -30,9 +31,12 @@ CATALOG_TYPES = (
     "providers",
     "schedules",
     "visits",
+    "bookings",
     "api-keys",
     "validations",
 )
+# URL variables that are not `TYPE_id`: the type whose ids they take.
+VARIABLE_TYPES = {"reference": "bookings"}
 
 
 @dataclass
@@ -113,6 +117,7 @@ def populate(system, marker):
             patient={"first-name": f"{marker} patient", "email": f"{tag}@example.org"},
         )
         catalog.published.setdefault("visits", []).append(visit.id)
+        catalog.published.setdefault("bookings", []).append(shown(visit.booking_reference))
     key, _secret = issue_key(system, label=f"{marker} key")
     db.session.add(key)
     db.session.flush()
@@ -124,6 +129,8 @@ def populate(system, marker):
 def no_rate_limit(app, monkeypatch):
     """These walks send hundreds of requests from one address on purpose (limits: test_limits)."""
     monkeypatch.setitem(app.config, "RATE_LIMIT", 1_000_000)
+    monkeypatch.setitem(app.config, "LOOKUP_RATE_LIMIT", 1_000_000)
+    monkeypatch.setitem(app.config, "KEY_LOOKUP_RATE_LIMIT", 1_000_000)
 
 
 @pytest.fixture
@@ -188,6 +195,7 @@ def describe(rule):
     if variables:
         name = variables[0]
         id_type = type_ if name == "object_id" else name.removesuffix("_id") + "s"
+        id_type = VARIABLE_TYPES.get(name, id_type)
         assert id_type in CATALOG_TYPES, f"{rule.rule}: teach this test the ids of <{name}>"
     resource = REGISTRY.get(type_)
     if resource is None:

@@ -31,6 +31,7 @@ CHANGES = {
     "visits": {"status": "cancelled", "reason": "changed"},
     "validations": {"message": "changed"},
     "visit-settings": {"patient-instructions": "changed"},
+    "bookings": {"status": "cancelled", "reason": "changed"},
 }
 # POST /TYPE routes that name no existing row at all: they create a row of the caller's own
 # system (or, for health-systems, are refused outright), so there is no id of B to send.

@@ -36,6 +36,7 @@ def cancel_visit(visit, reason, now):
     """Cancel the visit, freeing its slot; the caller commits."""
     change_status(visit, "cancelled", reason)
     visit.cancelled_at = now
+    visit.calendar_sequence += 1  # calendars holding the entry replace it with a cancellation
 
 
 def change_status(visit, status, reason):
@@ -62,6 +63,7 @@ def reschedule_visit(session, visit, start, reason, now):
     visit.starts_at = as_utc(start)
     visit.ends_at = visit.starts_at + timedelta(minutes=duration)
     visit.change_reason = reason
+    visit.calendar_sequence += 1
 
 
 def withdraw_schedule(session, schedule, *, cancel_visits, now):

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inquick.booking.references import new_reference
 from inquick.extensions import db
 from inquick.models.base import StringList, Timestamped, as_utc
 from inquick.models.catalog import AppointmentType
@@ -49,6 +50,11 @@ class Visit(Timestamped, db.Model):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     confirmation_number: Mapped[int] = mapped_column(Integer)
+    # What the patient is given to find the booking again (`inquick.booking.references`).
+    booking_reference: Mapped[str] = mapped_column(String(12), unique=True, default=new_reference)
+    # The version of the booking's calendar entry: one more at each reschedule or
+    # cancellation, so that calendars replace the entry they hold.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The visit token that booked it (its jti) and a digest of the request body, so that a
     # retry of the same request returns this visit and another body is refused.
     token_id: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -12,6 +12,7 @@ from inquick.auth.keys import require_scope
 from inquick.auth.visit_tokens import authenticate_visit_token
 from inquick.booking.audit import record_access
 from inquick.booking.change_requests import CHANGEABLE, change_schema
+from inquick.booking.references import shown
 from inquick.booking.service import book, change_visit
 from inquick.booking.visit_filters import VISIT_FILTERS
 from inquick.booking.visit_rules import PATIENT_ATTRIBUTES
@@ -67,6 +68,7 @@ class VisitSchema(Schema):
     appointment_type = Computed(of_appointment_type(AppointmentType.slug))
     appointment_type_name = Computed(of_appointment_type(AppointmentType.name))
     confirmation_number = fields.Int()
+    booking_reference = Computed(Visit.booking_reference, convert=shown)
     # Ids of the visit in connected EHR systems; none is connected yet, so no column.
     remote_visit_ids = Computed((), convert=list)
     status = fields.Str()
@@ -91,7 +93,7 @@ VisitSchema = type(
 # What a booking partner gets back: the appointment, never the patient's data.
 PUBLIC_FIELDS = {
     "appointment-at", "appointment-type", "appointment-type-name", "confirmation-number",
-    "remote-visit-ids", "status", "schedule", "location", "provider",
+    "booking-reference", "remote-visit-ids", "status", "schedule", "location", "provider",
 }  # fmt: skip
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from inquick.auth.keys import SCOPES
+from inquick.booking.references import shown
 from inquick.models import Visit, VisitSettings
 from tests import factories
 from tests.booking.conftest import PATIENT, post_visit, request_token, tomorrow_at, visit_body
@@ -35,6 +36,7 @@ def test_a_booking_answers_the_visit_and_no_patient_data(
         "appointment-type": "annual-physical",
         "appointment-type-name": "Annual Physical",
         "confirmation-number": visit.confirmation_number,
+        "booking-reference": shown(visit.booking_reference),
         "remote-visit-ids": [],
         "status": "scheduled",
     }

@@ -129,6 +129,12 @@ BODIES = {
             relationships={"schedule": to_one("schedules", w.first["schedules"])},
         ),
     ),
+    ("/bookings/{reference}", "patch"): (
+        "reason",
+        lambda w, ids: resource(
+            "bookings", {"status": "cancelled", "reason": "Changed"}, ids["reference"]
+        ),
+    ),
     ("/validations/{validation_id}", "patch"): (
         "message",
         lambda w, ids: resource("validations", {"message": "Changed"}, ids["validation_id"]),

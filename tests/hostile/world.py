@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from inquick.auth.keys import SCOPES, issue_key
+from inquick.booking.references import shown
 from inquick.models import (
     AuditEntry,
     ConfirmationCounter,
@@ -38,6 +39,7 @@ class World:
             "id": self.first.get(path_type(path)),
             "schedule_id": self.first["schedules"],
             "validation_id": self.first["validations"],
+            "reference": self.first["bookings"],
         }
 
 
@@ -108,4 +110,5 @@ def populate(session):
     audited = {"visit_id": visit.id, "key_id": key.id, "action": "read", "fields": ["first-name"]}
     session.add(AuditEntry(health_system_id=system.id, **audited))
     first.update({"validations": rule.id, "visits": visit.id, "api-keys": str(key.id)})
+    first["bookings"] = shown(visit.booking_reference)
     return first, second, secret

@@ -8,6 +8,7 @@ import pytest
 
 from inquick.auth.keys import SCOPES, issue_key
 from inquick.booking.availability import free_times
+from inquick.booking.references import shown
 from inquick.booking.schedule_rules import rules_of
 from inquick.extensions import db
 from inquick.models import PartnerHostname, VisitValidation, WeeklyWindow
@@ -128,6 +129,7 @@ def catalog(tenant):
         service=service,
         appointment_types=[physical],
     )
+    visit = factories.VisitFactory(schedule=schedule)
     return {
         "schedule": schedule,
         "walk_in": walk_in,
@@ -143,7 +145,8 @@ def catalog(tenant):
             "insurance-plans": "aarp-ppo-12",
             "providers": "miss-kent-cormier",
             "schedules": schedule.id,
-            "visits": factories.VisitFactory(schedule=schedule).id,
+            "visits": visit.id,
+            "references": shown(visit.booking_reference),  # <reference>: a booking's
             "api-keys": str(stored_key(tenant).id),
             "validations": stored_validation(schedule).id,
         },

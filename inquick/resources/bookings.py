@@ -1,0 +1,180 @@
+"""bookings: a patient's own booking, found by its booking reference with a partner key.
+
+A partner's site (scope `visits:create`, the scope that books) lets a patient read their
+booking, cancel it or add it to a calendar with nothing but the reference they were
+given. A booking shows the appointment (when, where, with whom, what, its status) and
+never the patient's data; every lookup costs against the lookup limits (a reference is
+a credential) and every read or change is audited like any access to a visit.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, g, request
+from sqlalchemy import select
+
+from inquick.auth.keys import require_scope
+from inquick.booking.audit import record_access
+from inquick.booking.calendar import CalendarEntry, calendar_file
+from inquick.booking.references import read_reference, shown
+from inquick.booking.service import change_visit
+from inquick.extensions import db
+from inquick.jsonapi.conditional import never_stored
+from inquick.jsonapi.document import api_root
+from inquick.jsonapi.errors import Conflict, InvalidDocument, NotFound, Unprocessable
+from inquick.jsonapi.media import JSONAPI, document_response
+from inquick.jsonapi.query import check_parameter_names
+from inquick.jsonapi.request_document import read_resource_object
+from inquick.models import Visit
+from inquick.models.base import as_utc
+from inquick.ratelimit import spend_for_lookup
+from inquick.resources.visits import local_time, read_change
+
+blueprint = Blueprint("bookings", __name__)
+blueprint.after_request(never_stored)
+CALENDAR_MEDIA_TYPE = "text/calendar"
+NOT_FOUND = "There is no booking with that reference."
+
+
+def find_booking(reference):
+    """The caller's visit with `reference` (as typed), counted against the lookup limits."""
+    spend_for_lookup(g.api_key)
+    stored = read_reference(reference)
+    visit = None
+    if stored is not None:
+        visit = db.session.scalar(
+            select(Visit).where(
+                Visit.health_system_id == g.tenant.id, Visit.booking_reference == stored
+            )
+        )
+    if visit is None:
+        raise NotFound(NOT_FOUND)  # the reference is not repeated: it is a credential
+    return visit
+
+
+def booking_url(visit):
+    return f"{api_root()}/bookings/{shown(visit.booking_reference)}"
+
+
+def booking_object(visit):
+    """The booking as a resource object: the appointment, never the patient."""
+    schedule, kind = visit.schedule, visit.appointment_type
+    location, provider = schedule.location, schedule.provider
+    zone = schedule.time_zone_name
+    url = booking_url(visit)
+    return {
+        "type": "bookings",
+        "id": shown(visit.booking_reference),
+        "attributes": {
+            "appointment-at": local_time(visit.starts_at, zone),
+            "ends-at": local_time(visit.ends_at, zone),
+            "time-zone-name": zone,
+            "status": visit.status,
+            "reason": visit.change_reason,
+            "confirmation-number": visit.confirmation_number,
+            "appointment-type": kind.slug if kind else None,
+            "appointment-type-name": kind.name if kind else None,
+            "provider-name": provider.name,
+            "location-name": location.name,
+            "address": one_line_address(location),
+            "phone": location.phone,
+        },
+        "relationships": {
+            "schedule": {"data": {"type": "schedules", "id": schedule.id}},
+            "location": {"data": {"type": "locations", "id": location.slug}},
+            "provider": {"data": {"type": "providers", "id": provider.slug}},
+        },
+        "links": {"self": url, "calendar": f"{url}/calendar"},
+    }
+
+
+def one_line_address(location):
+    """The location's address as one line, the parts it has in their usual order."""
+    place = " ".join(part for part in (location.state, location.zip) if part)
+    parts = (location.facility_name, location.address, location.city, place)
+    return ", ".join(part for part in parts if part) or None
+
+
+def booking_document(visit):
+    return {"jsonapi": JSONAPI, "links": {"self": request.base_url}, "data": booking_object(visit)}
+
+
+def read_booking(reference):
+    """The booking `reference` names, its read audited (no patient field is shown)."""
+    check_parameter_names(request.args, allowed_families=())
+    visit = find_booking(reference)
+    record_access(db.session, tenant=g.tenant, visits=[visit], action="read", fields=[],
+                  key=g.api_key)  # fmt: skip
+    db.session.commit()
+    return visit
+
+
+@blueprint.get("/bookings/<reference>")
+@require_scope("visits:create")
+def show_booking(reference):
+    """GET /bookings/{reference}: the booking, never the patient."""
+    return document_response(booking_document(read_booking(reference)))
+
+
+@blueprint.patch("/bookings/<reference>")
+@require_scope("visits:create")
+def cancel_booking(reference):
+    """PATCH /bookings/{reference}: the patient cancels, saying why (`status: cancelled`
+    and `reason`); the slot is free at once, as when a `visits:write` key cancels."""
+    check_parameter_names(request.args, allowed_families=())
+    data = read_resource_object("bookings", allow_id=True)
+    if "id" not in data:
+        raise InvalidDocument("A PATCH names the booking's reference.", pointer="/data/id")
+    if read_reference(data["id"]) != read_reference(reference):
+        raise Conflict("The document's id must be the booking's reference.", pointer="/data/id")
+    if data.get("relationships"):
+        raise Unprocessable(
+            "A booking's relationships cannot be changed.", pointer="/data/relationships"
+        )
+    changes = read_change(data.get("attributes", {}))
+    if changes.get("status") != "cancelled":
+        raise Unprocessable(
+            "A patient's change of a booking is a cancellation: status must be cancelled.",
+            pointer="/data/attributes/status",
+        )
+    visit = find_booking(reference)
+    change_visit(db.session, visit, **changes, now=datetime.now(UTC), tenant=g.tenant,
+                 key=g.api_key)  # fmt: skip
+    db.session.commit()
+    return document_response(booking_document(visit))
+
+
+@blueprint.get("/bookings/<reference>/calendar")
+@require_scope("visits:create")
+def booking_calendar(reference):
+    """GET /bookings/{reference}/calendar: the booking as a calendar file (RFC 5545), a
+    cancellation once it is cancelled."""
+    visit = read_booking(reference)
+    body = calendar_file(calendar_entry(visit, datetime.now(UTC)))
+    name = f"booking-{shown(visit.booking_reference)}.ics"
+    return Response(
+        body,
+        content_type=f"{CALENDAR_MEDIA_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def calendar_entry(visit, now):
+    """The calendar entry of `visit`, made at `now`: the appointment, never the patient."""
+    schedule, kind = visit.schedule, visit.appointment_type
+    location, provider = schedule.location, schedule.provider
+    what = kind.name if kind else "Visit"
+    # Stable for the booking's whole life, and telling nothing of it: a digest of its id.
+    uid = hashlib.sha256(f"inquick booking {visit.id}".encode()).hexdigest()[:32]
+    return CalendarEntry(
+        uid=f"{uid}@inquick",
+        sequence=visit.calendar_sequence,
+        cancelled=visit.status == "cancelled",
+        start=as_utc(visit.starts_at),
+        end=as_utc(visit.ends_at),
+        time_zone_name=schedule.time_zone_name,
+        summary=f"{what} with {provider.name}",
+        location=", ".join(p for p in (location.name, one_line_address(location)) if p),
+        stamp=now,
+        description=f"Booking reference {shown(visit.booking_reference)}",
+    )
