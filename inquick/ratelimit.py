@@ -93,10 +93,13 @@ class LocalWindows:
             return allowed, Window(window[0], limit - window[1])
 
     def sweep(self, now):
-        """Drop the ended windows; if too many callers are counted still, the oldest."""
+        """Drop the ended windows; if the table is still full, the oldest tenth of the live
+        ones (their callers start afresh: memory stays bounded under a flood of callers,
+        and a full table is swept once per tenth of its size, not at every new caller)."""
         self.windows = {c: w for c, w in self.windows.items() if w[0] > now}
-        while len(self.windows) >= self.size:
-            del self.windows[next(iter(self.windows))]
+        if len(self.windows) >= self.size:
+            for caller in list(self.windows)[: max(1, self.size // 10)]:
+                del self.windows[caller]
 
 
 class Counting:

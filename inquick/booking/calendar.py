@@ -7,7 +7,7 @@ synced and shared far outside the clinic.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
@@ -55,14 +55,23 @@ def _event(entry):
     event.add("sequence", entry.sequence)
     # `add` writes DTSTAMP in UTC, as RFC 5545 requires, whatever the stamp's offset.
     event.add("dtstamp", entry.stamp)
-    event.add("dtstart", entry.start.astimezone(zone))
-    event.add("dtend", entry.end.astimezone(zone))
+    event.add("dtstart", written(entry.start, zone))
+    event.add("dtend", written(entry.end, zone))
     event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
     event.add("summary", entry.summary)
     event.add("location", entry.location)
     if entry.description is not None:
         event.add("description", entry.description)
     return event
+
+
+def written(moment, zone):
+    """`moment` as the clinic's clock shows it, unless that clock shows the same time twice
+    (the hour repeated when clocks go back): readers take a repeated local time as its
+    first occurrence (RFC 5545), so such a moment is written in UTC instead."""
+    local = moment.astimezone(zone)
+    other = local.replace(fold=1 - local.fold)
+    return moment.astimezone(UTC) if other.utcoffset() != local.utcoffset() else local
 
 
 def _time_zone(entry):

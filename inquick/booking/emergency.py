@@ -14,7 +14,7 @@ applies exactly the steps it reports, so a partner's form screens as the server 
 
 import unicodedata
 
-from inquick.booking.visit_rules import LONG_TEXT
+from inquick.booking.visit_rules import LONG_TEXT, MAX_LONG_TEXT
 
 
 def without_marks(text):
@@ -24,9 +24,17 @@ def without_marks(text):
     )
 
 
+def ascii_digits(text):
+    """Every decimal digit of any script as its ASCII digit: "٩١١" is "911"."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def letters_and_digits(text):
-    """Only the text's letters and digits: spaces, punctuation and line breaks are gone."""
-    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+    """Only the text's letters and digits: spaces, punctuation and line breaks are gone, and
+    so are modifier letters, which are typed as apostrophes and dashes (U+02BC, U+30FC)."""
+    return "".join(
+        c for c in text if unicodedata.category(c)[0] in "LN" and unicodedata.category(c) != "Lm"
+    )
 
 
 # The steps, in the order they are applied, as visit-settings names them.
@@ -34,18 +42,25 @@ STEPS = {
     "nfkc": lambda text: unicodedata.normalize("NFKC", text),
     "casefold": str.casefold,
     "strip-marks": without_marks,
+    "ascii-digits": ascii_digits,
     "letters-and-digits-only": letters_and_digits,
 }
 # The members a patient writes in freely: every one of them is screened.
 SCREENED = tuple(sorted(LONG_TEXT))
+# How much of a member is screened: four times the longest one accepted. Text past the
+# limit is refused anyway; screening all of a megabyte would cost seconds of CPU.
+SCREENED_LENGTH = 4 * MAX_LONG_TEXT
 DESCRIPTION = (
     "Each member listed in `members` is screened when it is a string. Both the member's "
     "text and every keyword are normalized by the `normalization` steps, in order: nfkc "
     "(Unicode normalization form NFKC), casefold (Unicode full case folding), strip-marks "
     "(canonical decomposition, NFD, then every combining mark removed, so accents are "
-    "ignored) and letters-and-digits-only (every character that is not a Unicode letter "
-    "or digit removed, so spaces, punctuation and line breaks are ignored and words "
-    "joined with nothing still match). The text names a keyword when the normalized "
+    "ignored), ascii-digits (every decimal digit of any script replaced by its ASCII "
+    "digit) and letters-and-digits-only (every character that is not a Unicode letter or "
+    "digit removed, modifier letters too, so spaces, punctuation and line breaks are "
+    "ignored and words joined with nothing still match). Only the first "
+    "`characters-screened` characters of a member are screened (a longer member is "
+    "refused for its length anyway). The text names a keyword when the normalized "
     "keyword occurs anywhere in the normalized text; a keyword that normalizes to "
     "nothing never matches."
 )
@@ -64,6 +79,7 @@ def screening_report():
         "members": list(SCREENED),
         "normalization": list(STEPS),
         "match": "contains",
+        "characters-screened": SCREENED_LENGTH,
         "description": DESCRIPTION,
     }
 
@@ -75,7 +91,7 @@ def emergency_members(keywords, attributes):
     for name in SCREENED:
         text = attributes.get(name)
         if needles and isinstance(text, str):
-            plain = normalized(text)
+            plain = normalized(text[:SCREENED_LENGTH])
             if any(needle in plain for needle in needles):
                 found.append(name)
     return found

@@ -151,7 +151,9 @@ def booking_calendar(reference):
     cancellation once it is cancelled."""
     visit = read_booking(reference)
     body = calendar_file(calendar_entry(visit, datetime.now(UTC)))
-    name = f"booking-{shown(visit.booking_reference)}.ics"
+    # Neither the file nor its name carries the reference: calendar files are forwarded and
+    # synced far beyond the patient, and the reference is a credential.
+    name = f"appointment-{visit.confirmation_number}.ics"
     return Response(
         body,
         content_type=f"{CALENDAR_MEDIA_TYPE}; charset=utf-8",
@@ -176,5 +178,5 @@ def calendar_entry(visit, now):
         summary=f"{what} with {provider.name}",
         location=", ".join(p for p in (location.name, one_line_address(location)) if p),
         stamp=now,
-        description=f"Booking reference {shown(visit.booking_reference)}",
+        description=f"Confirmation number {visit.confirmation_number}",
     )

@@ -212,6 +212,10 @@ def calendar_of(api, reference):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/calendar"
     assert not patient_values_in(response.get_data(as_text=True))
+    # The reference is a credential: not in a file that is forwarded and synced.
+    assert read_reference(reference).lower() not in response.get_data(as_text=True).lower()
+    assert reference not in response.get_data(as_text=True)
+    assert reference not in response.headers["Content-Disposition"]
     calendar = Calendar.from_ical(response.data)
     [event] = calendar.walk("VEVENT")
     return calendar, event

@@ -161,3 +161,19 @@ def test_no_description_unless_given():
     _, event = read_back(entry())
 
     assert "DESCRIPTION" not in event
+
+
+@pytest.mark.parametrize(
+    ("start", "minutes"),
+    [
+        (datetime(2027, 11, 7, 5, 0, tzinfo=UTC), 60),  # 01:00 EDT, ends 01:00 EST (repeated)
+        (datetime(2027, 11, 7, 5, 30, tzinfo=UTC), 60),  # 01:30 EDT, ends 01:30 EST
+        (datetime(2027, 11, 7, 6, 30, tzinfo=UTC), 30),  # starts at the second 01:30
+    ],
+)
+def test_a_time_in_the_repeated_hour_is_placed_right(start, minutes):
+    end = start + timedelta(minutes=minutes)
+    _, event = read_back(entry(start=start, end=end))
+    assert event.decoded("DTSTART").astimezone(UTC) == start
+    assert event.decoded("DTEND").astimezone(UTC) == end
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=minutes)

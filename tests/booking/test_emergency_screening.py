@@ -10,7 +10,7 @@ import pytest
 from inquick.models import VisitSettings
 from tests.booking.conftest import post_visit, visit_body
 
-KEYWORDS = ["chest pain", "dolor de pecho", "πόνος στο στήθος", "胸痛", "can't breathe"]
+KEYWORDS = ["chest pain", "dolor de pecho", "πόνος στο στήθος", "胸痛", "can't breathe", "911"]
 REFUSED, BOOKED = 422, 201
 COMPLAINT, COMMENTS = "patient-complaint", "comments"
 FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "chest pain")
@@ -43,11 +43,16 @@ CASES = [
     ("no apostrophe", COMPLAINT, "i cant breathe well", REFUSED),
     ("in the comments", COMMENTS, "Call me after 5. Also CHEST PAIN.", REFUSED),
     ("in the comments, joined", COMMENTS, "chestpain at night", REFUSED),
+    ("a modifier letter as apostrophe", COMPLAINT, "I can\u02bct breathe", REFUSED),
+    ("a prolonged sound mark as dash", COMPLAINT, "chest\u30fcpain", REFUSED),
+    ("arabic-indic digits", COMPLAINT, "\u0669\u0661\u0661 told me to come", REFUSED),
+    ("devanagari digits", COMPLAINT, "\u096f\u0967\u0967", REFUSED),
     # Booked: no keyword, only parts of one, or its words apart.
     ("a sore knee", COMPLAINT, "a sore knee", BOOKED),
     ("only one word", COMPLAINT, "pain in my chest area", BOOKED),
     ("a chest x-ray", COMPLAINT, "chest x-ray follow-up", BOOKED),
     ("quiet comments", COMMENTS, "mornings are best", BOOKED),
+    ("other numbers", COMPLAINT, "room 91, floor 1", BOOKED),
 ]
 
 
@@ -110,3 +115,19 @@ def test_a_keyword_of_nothing_but_separators_is_refused(booking_api, schedule, k
     [error] = response.json["errors"]
     assert error["source"] == {"pointer": "/data/attributes/emergency-keywords"}
     assert "letter or a digit" in error["detail"]
+
+
+@pytest.mark.parametrize(("padding", "found"), [(7_980, True), (8_000, False)])
+def test_a_member_is_screened_up_to_the_reported_length(
+    booking_api, screened, slot, token_for, padding, found
+):
+    """Too long either way (a 422 for its length); an emergency only when the keyword is
+    within the first `characters-screened` (8,000) characters, as visit-settings says."""
+    report = booking_api.get(f"/visit-settings/{screened.id}").json["data"]["attributes"]
+    assert report["emergency-screening"]["characters-screened"] == 8_000
+    body = visit_body(screened, slot, **{COMPLAINT: "x" * padding + "chest pain"})
+    response = post_visit(booking_api, token_for(slot), body)
+    assert response.status_code == 422
+    codes = {e["code"] for e in response.json["errors"]}
+    assert ("emergency" in codes) == found
+    assert "unprocessable" in codes

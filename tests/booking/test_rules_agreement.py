@@ -209,10 +209,15 @@ STEPS = {
     "nfkc": lambda text: unicodedata.normalize("NFKC", text),
     "casefold": lambda text: text.casefold(),
     "strip-marks": without_marks,
+    "ascii-digits": lambda text: "".join(
+        str(int(unicodedata.numeric(c))) if unicodedata.category(c) == "Nd" else c for c in text
+    ),
     "letters-and-digits-only": lambda text: "".join(
-        c for c in text if unicodedata.category(c)[0] in ("L", "N")
+        c for c in text if unicodedata.category(c) in LETTERS_AND_DIGITS
     ),
 }
+# General categories L and N, but not Lm (modifier letters).
+LETTERS_AND_DIGITS = {"Lu", "Ll", "Lt", "Lo", "Nd", "Nl", "No"}
 
 
 def screened(screening, text):
@@ -231,7 +236,10 @@ def emergency_pointers(shown, attributes):
         f"/data/attributes/{name}"
         for name in screening["members"]
         if isinstance(attributes.get(name), str)
-        and any(n and n in screened(screening, attributes[name]) for n in needles)
+        and any(
+            n and n in screened(screening, attributes[name][: screening["characters-screened"]])
+            for n in needles
+        )
     }
 
 

@@ -114,8 +114,15 @@ def test_the_whole_document(booking_api, configured):
                 "emergency-keywords": ["chest pain", "shortness of breath"],
                 "emergency-screening": {
                     "members": ["comments", "patient-complaint"],
-                    "normalization": ["nfkc", "casefold", "strip-marks", "letters-and-digits-only"],
+                    "normalization": [
+                        "nfkc",
+                        "casefold",
+                        "strip-marks",
+                        "ascii-digits",
+                        "letters-and-digits-only",
+                    ],
                     "match": "contains",
+                    "characters-screened": 8000,
                     "description": SCREENING_DESCRIPTION,
                 },
             },
