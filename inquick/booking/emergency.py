@@ -29,12 +29,14 @@ def ascii_digits(text):
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
+# Letters and digits (general categories L and N) but modifier letters (Lm), which are
+# typed as apostrophes and dashes (U+02BC, U+30FC).
+KEPT = {"Lu", "Ll", "Lt", "Lo", "Nd", "Nl", "No"}
+
+
 def letters_and_digits(text):
-    """Only the text's letters and digits: spaces, punctuation and line breaks are gone, and
-    so are modifier letters, which are typed as apostrophes and dashes (U+02BC, U+30FC)."""
-    return "".join(
-        c for c in text if unicodedata.category(c)[0] in "LN" and unicodedata.category(c) != "Lm"
-    )
+    """Only the text's letters and digits: spaces, punctuation and line breaks are gone."""
+    return "".join(c for c in text if unicodedata.category(c) in KEPT)
 
 
 # The steps, in the order they are applied, as visit-settings names them.
