@@ -7,6 +7,7 @@ PORT ?= 8000
 SIZES ?= small medium large
 BENCH_SECONDS ?= 10
 BENCH_WARMUP ?= 3
+BENCH_ROUNDS ?= 5
 export FLASK_APP := inquick
 
 .DEFAULT_GOAL := help
@@ -21,11 +22,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@touch $(STAMP)
 
-run: $(STAMP) ## set up, migrate, seed the demo and serve on 127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)
+run: $(STAMP) ## set up, migrate, seed the demo and serve on 127.0.0.1:$(PORT) with a webhook worker beside (SQLite unless DATABASE_URL is set)
 	$(BIN)/inquick db upgrade
 	$(BIN)/inquick seed-demo --if-empty
 	$(BIN)/inquick demo-key --port $(PORT)
-	$(BIN)/inquick serve --port $(PORT)
+	@# The server and one webhook worker beside it: Ctrl-C stops both, and so does the end of the server.
+	@$(BIN)/inquick worker & worker=$$!; \
+	$(BIN)/inquick serve --port $(PORT) & server=$$!; \
+	trap 'kill $$server $$worker 2>/dev/null' INT TERM; \
+	wait $$server; kill $$worker 2>/dev/null; wait
 
 test: $(STAMP) ## run the test suite (SQLite; on PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check inquick tests bench
@@ -39,9 +44,10 @@ format: $(STAMP) ## format the code
 	$(BIN)/ruff format inquick tests bench
 	$(BIN)/ruff check --fix inquick tests bench
 
-bench: $(STAMP) ## measure on PostgreSQL: SIZES="small medium large", BENCH_SECONDS=10 (results in bench/results/)
+bench: $(STAMP) ## measure on PostgreSQL: SIZES="small medium large", BENCH_SECONDS=10, BENCH_ROUNDS=5 (results in bench/results/)
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start
-	$(BIN)/python -m bench --sizes $(SIZES) --seconds $(BENCH_SECONDS) --warmup $(BENCH_WARMUP)
+	$(BIN)/python -m bench --sizes $(SIZES) --seconds $(BENCH_SECONDS) --warmup $(BENCH_WARMUP) \
+		--rounds $(BENCH_ROUNDS)
 
 bench-clean: $(STAMP) ## drop the bench's PostgreSQL databases
 	$(BIN)/python -m bench --drop

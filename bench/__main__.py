@@ -14,19 +14,21 @@ import psycopg
 from bench.booking import booking_run, contention_run
 from bench.dataset import SIZES
 from bench.equality import DocumentsDiffer, difference, rebased
+from bench.fhir_slots import ViewsDiffer, fhir_week_run
 from bench.in_process import (
     app_query_counts,
     app_revalidation_queries,
     create_key,
     floor_query_counts,
 )
-from bench.load import Client, drive
+from bench.load import Client, Samples, drive, drive_interleaved
 from bench.loading import database_url, drop_databases, ensure_data, remove_bench_bookings
 from bench.machine import describe
 from bench.report import scaling, targets, write
 from bench.scenarios import READ_SCENARIOS, read_paths, revalidations
 from bench.servers import WORKERS, app_server, floor_server, serving, stop_on_signals
-from bench.stats import ratio, summary
+from bench.stats import median, ratios_by_round, rounds_within, summary
+from bench.webhooks import webhook_run
 
 COUNTED_TABLES = ("providers", "schedules", "locations", "insurance_plans", "weekly_windows",
                   "visits", "audit_entries")  # fmt: skip
@@ -37,6 +39,9 @@ def arguments():
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds a scenario")
     parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds a scenario")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds a read scenario's seconds are split into, app and floor "
+                             "in turns")  # fmt: skip
     parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
     parser.add_argument("--reload", action="store_true", help="reload data even if current")
     parser.add_argument("--drop", action="store_true", help="drop the bench databases, and stop")
@@ -85,31 +90,50 @@ def line(scenario, server, result, unit="req/s"):
 
 
 def measure_reads(app, floor, secret, paths, url, options):
-    """Scenarios 1-3 on the app, then on the floor: figures, queries and ratios."""
+    """Scenarios 1-3 and 7, the app and the floor in turns: figures, queries and ratios.
+
+    Each server's figures pool its rounds; each ratio is the median of the ratios of the
+    rounds, each round's app and floor measured seconds apart.
+    """
     first = {scenario: candidates[0] for scenario, candidates in paths.items()}
     queries = {
         "app": app_query_counts(url, secret, first),
         "floor": floor_query_counts(url, secret, first),
     }
     say(f"  queries a request: app {queries['app']}, floor {queries['floor']}")
+    rounds = rounds_within(options.seconds, options.rounds)
+    ports = {server.name: server.port for server in (app, floor)}
     reads = {}
     for scenario in READ_SCENARIOS:
+        taken = drive_interleaved(
+            ports, {"Authorization": secret}, paths[scenario], options.clients, options.warmup,
+            options.seconds, rounds,
+        )  # fmt: skip
         outcome = {}
-        for server in (app, floor):
-            samples = drive(
-                server.port, {"Authorization": secret}, paths[scenario], options.clients,
-                options.warmup, options.seconds,
-            )  # fmt: skip
-            outcome[server.name] = measured(
-                samples, options.seconds, queries[server.name][scenario]
-            )
-            say(line(scenario, server.name, outcome[server.name]))
-        outcome["latency_ratio"] = ratio(outcome["app"]["p50_ms"], outcome["floor"]["p50_ms"])
-        outcome["throughput_ratio"] = ratio(
-            outcome["floor"]["requests_per_second"], outcome["app"]["requests_per_second"]
+        for name, windows in taken.items():
+            pooled = Samples()
+            for samples in windows:
+                pooled.merge(samples)
+            outcome[name] = measured(pooled, options.seconds, queries[name][scenario])
+            say(line(scenario, name, outcome[name]))
+        outcome["rounds"] = ratios_by_round(
+            [samples.latencies_ms for samples in taken["app"]],
+            [samples.latencies_ms for samples in taken["floor"]],
+        )
+        for kind in ("latency_ratio", "throughput_ratio"):
+            outcome[kind] = median(r[kind] for r in outcome["rounds"])
+        say(
+            f"  {scenario:<19} ratios by round: latency "
+            f"{by_round(outcome['rounds'], 'latency_ratio')}; throughput "
+            f"{by_round(outcome['rounds'], 'throughput_ratio')}"
         )
         reads[scenario] = outcome
     return reads
+
+
+def by_round(rounds, kind):
+    """One kind of the rounds' ratios, as printed: `1.21, 1.35, —`."""
+    return ", ".join("—" if r[kind] is None else f"{r[kind]:.2f}" for r in rounds)
 
 
 def measure_revalidation(app, secret, paths, url, options):
@@ -171,12 +195,25 @@ def run_size(size, options):
                 f"visits per slot {[s['visits'] for s in contention['slots']]}, "
                 f"overbooked: {'YES' if contention['overbooked'] else 'no'}"
             )
+            fhir = fhir_week_run(app.port, secret, url, today, options.seconds)
+            say(
+                f"  fhir: a week of {fhir['slots']} free slots of {fhir['schedules']} schedules "
+                f"in {fhir['pages']} pages: p50 {fhir['fhir_p50_ms']} ms, against "
+                f"{fhir['jsonapi_p50_ms']} ms through JSON:API (ratio {fhir['ratio']})"
+            )
+            webhooks = webhook_run(url)
+            say(
+                f"  webhooks: one worker delivered {webhooks['delivered']}/{webhooks['events']} "
+                f"events in {webhooks['seconds']:.1f} s: "
+                f"{webhooks['deliveries_per_second']:.0f} deliveries/s, attempt p50 "
+                f"{webhooks['p50_ms']} ms"
+            )
     finally:
         removed = remove_bench_bookings(url, started)
         say(f"  removed the {removed} visits the bench booked")
     return {
         "size": asdict(size), "data": data, "reads": reads, "revalidation": revalidation,
-        "booking": booking, "contention": contention,
+        "booking": booking, "contention": contention, "webhooks": webhooks, "fhir": fhir,
     }  # fmt: skip
 
 
@@ -192,7 +229,7 @@ def main():
     try:
         for name in options.sizes:
             results[name] = run_size(SIZES[name], options)
-    except DocumentsDiffer as differ:
+    except (DocumentsDiffer, ViewsDiffer) as differ:
         print(f"bench stopped: {differ}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -203,13 +240,14 @@ def main():
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": shlex.join(["python", "-m", "bench", *sys.argv[1:]]),
         "make": f'make bench SIZES="{sizes_text}" BENCH_SECONDS={options.seconds:g} '
-        f"BENCH_WARMUP={options.warmup:g}",
+        f"BENCH_WARMUP={options.warmup:g} BENCH_ROUNDS={options.rounds}",
         "machine": describe(database_url(options.sizes[0])),
         "settings": {
             "workers": WORKERS,
             "clients": options.clients,
             "warmup": options.warmup,
             "seconds": options.seconds,
+            "rounds": rounds_within(options.seconds, options.rounds),
         },
         "sizes": results,
     }

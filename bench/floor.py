@@ -21,6 +21,7 @@ from psycopg.types.json import set_json_loads
 
 from bench import floor_sql as sql
 from bench.floor_documents import (
+    SCHEDULE_COLUMNS,
     RequestUrl,
     availability_object,
     identifier,
@@ -168,8 +169,8 @@ class Floor:
             ]
             data.append(built)
             for row in own:
-                schedule = schedule_object(root, row[1:17])
-                location = row[17:]
+                schedule = schedule_object(root, row[1 : 1 + SCHEDULE_COLUMNS])
+                location = row[1 + SCHEDULE_COLUMNS :]
                 schedule["relationships"]["location"]["data"] = identifier("locations", location[0])
                 included.append(schedule)
                 if location[0] not in locations:
@@ -214,12 +215,12 @@ class Floor:
         }  # fmt: skip
         rows = self.rows(sql.SCHEDULES_AT_LOCATION, params)
         total = rows[0][-1] if rows else self.count(sql.SCHEDULES_AT_LOCATION_COUNT, params, number)
-        provider_ids = list(dict.fromkeys(row[16] for row in rows))
+        provider_ids = list(dict.fromkeys(row[SCHEDULE_COLUMNS] for row in rows))
         providers = {p[0]: p for p in self.rows(sql.PROVIDERS, {"ids": provider_ids})}
         data, included, seen = [], [], set()
         for row in rows:
-            schedule = schedule_object(root, row[:16])
-            provider_id, provider_slug, plans = row[16:19]
+            schedule = schedule_object(root, row[:SCHEDULE_COLUMNS])
+            provider_id, provider_slug, plans = row[SCHEDULE_COLUMNS : SCHEDULE_COLUMNS + 3]
             links = schedule["relationships"]
             links["insurance-plans"]["data"] = [identifier("insurance-plans", p[0]) for p in plans]
             links["provider"]["data"] = identifier("providers", provider_slug)
@@ -251,11 +252,11 @@ class Floor:
         booked = {i: [] for i in ids}
         since = datetime.combine(first_day, time.min, tzinfo=UTC) - timedelta(days=1)
         until = datetime.combine(last_day, time.min, tzinfo=UTC) + timedelta(days=2)
+        now = datetime.now(UTC)
         for schedule_id, starts, ends in self.rows(
-            sql.BOOKED, {"ids": ids, "since": since, "until": until}
+            sql.BOOKED, {"ids": ids, "since": since, "until": until, "now": now}
         ):
             booked[schedule_id].append((starts, ends))
-        now = datetime.now(UTC)
         data = []
         for schedule_id in ids:
             _, zone, interval, capacity, notice, horizon, windows, exceptions, kind, minutes = (

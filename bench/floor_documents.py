@@ -55,11 +55,15 @@ def provider_object(root, row):
     }
 
 
+# How many columns the floor's SCHEDULE selects: the rows that hold a schedule are cut there.
+SCHEDULE_COLUMNS = 17
+
+
 def schedule_object(root, row):
     """A schedule from the floor's SCHEDULE columns."""
     (schedule_id, name, kind, sort_order, zone, service_name, new_patients, age_threshold,
      age_direction, languages, hours, exceptions, interval, capacity, notice,
-     horizon) = row  # fmt: skip
+     horizon, hold) = row  # fmt: skip
     url = f"{root}/schedules/{schedule_id}"
     return {
         "type": "schedules",
@@ -80,6 +84,7 @@ def schedule_object(root, row):
             "capacity": capacity,
             "minimum-notice-minutes": notice,
             "booking-horizon-days": horizon,
+            "hold-minutes": hold,
         },
         "relationships": relationship_links(url, SCHEDULE_LINKS),
         "links": {"self": url},

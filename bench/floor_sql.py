@@ -50,7 +50,8 @@ s.translator_languages::text,
             'closes-at', to_char(e.closes_at, 'HH24:MI'))
         ORDER BY e.on_date), '[]')::text
  FROM schedule_exceptions e WHERE e.schedule_id = s.id),
-s.slot_interval_minutes, s.capacity, s.minimum_notice_minutes, s.booking_horizon_days
+s.slot_interval_minutes, s.capacity, s.minimum_notice_minutes, s.booking_horizon_days,
+s.hold_minutes
 """
 
 LOCATION = """
@@ -184,11 +185,17 @@ LEFT JOIN LATERAL (SELECT t.slug, t.duration_minutes
 WHERE s.id = ANY(%(ids)s) AND s.health_system_id = %(system)s AND s.active
 """
 
+# The seats taken: booked visits, and the seats visit tokens hold until their holds expire.
 BOOKED = """
 SELECT schedule_id, starts_at, ends_at
 FROM visits
 WHERE schedule_id = ANY(%(ids)s) AND status IN ('scheduled', 'completed', 'no-show')
   AND starts_at < %(until)s AND ends_at > %(since)s
+UNION ALL
+SELECT schedule_id, starts_at, ends_at
+FROM slot_holds
+WHERE schedule_id = ANY(%(ids)s) AND starts_at < %(until)s AND ends_at > %(since)s
+  AND expires_at > %(now)s
 """
 
 

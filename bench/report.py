@@ -16,7 +16,13 @@ RATIO_TARGET, GROWTH_TARGET = 1.5, 50.0
 RATIO_DEFINITION = (
     "Ratio to the floor, two ways: latency ratio = app p50 / floor p50, and throughput "
     "ratio = floor req/s / app req/s. Both are 1.0 when the app is as fast as the floor; "
-    f"the target (at most {RATIO_TARGET}, scenarios 1, 2, 3 and 7) counts as met when both are."
+    f"the target (at most {RATIO_TARGET}, scenarios 1, 2, 3 and 7) counts as met when both are. "
+    "The read scenarios run the app and the floor in turns: a scenario's seconds are split "
+    "into rounds, each one window of the app's and one of the floor's, back to back, their "
+    "order reversed every other round, so that a passing load or a drift of the machine "
+    "weighs on both alike. Each ratio is the median of the rounds' ratios, a round's app "
+    "and floor measured seconds apart; beside it, in brackets, the lowest and highest of "
+    "them. The req/s and latencies are of all rounds pooled."
 )
 
 
@@ -74,6 +80,15 @@ def targets(sizes, scaled):
                 "value": "needs two sizes" if change is None else f"{change:+.0f}%",
                 "met": None if change is None or len(names) < 2 else change < GROWTH_TARGET,
             })  # fmt: skip
+    delivered = {name: r["webhooks"] for name, r in sizes.items() if "webhooks" in r}
+    if delivered:
+        judged.append({
+            "target": "every webhook event delivered, once (scenario 8)",
+            "value": "; ".join(f"{name} {w['delivered']} of {w['events']}, {w['received']} "
+                               "received" for name, w in delivered.items()),
+            "met": all(w["delivered"] == w["received"] == w["events"]
+                       for w in delivered.values()),
+        })  # fmt: skip
     overbooked = [name for name, result in sizes.items() if result["contention"]["overbooked"]]
     judged.append({
         "target": "zero overbooking (scenario 5)",
@@ -105,7 +120,7 @@ def size_section(name, result):
         for server in ("app", "floor"):
             s = read[server]
             ratios = (
-                (number(read["latency_ratio"], 2), number(read["throughput_ratio"], 2))
+                (ratio_cell(read, "latency_ratio"), ratio_cell(read, "throughput_ratio"))
                 if server == "app"
                 else ("", "")
             )
@@ -122,10 +137,15 @@ def size_section(name, result):
         f"{number(revalidation['p99_ms'])} | {revalidation['queries']} | "
         f"{revalidation['errors']} | | |"
     )
+    if "webhooks" in result:
+        lines.append(webhook_row(result["webhooks"]))
+    if "fhir" in result:
+        lines.append(fhir_row(result["fhir"]))
     booking = result["booking"]
     outcomes = counted(booking["statuses"])
     lines += [
-        f"| 4. booking: visit token + POST /visits, distinct free slots | app | "
+        f"| 4. booking, holds on: visit token (holding its seat) + POST /visits, distinct "
+        f"free slots | app | "
         f"{number(booking['requests_per_second'])} pairs | {number(booking['p50_ms'])} | "
         f"{number(booking['p95_ms'])} | {number(booking['p99_ms'])} | | "
         f"{booking['errors']} | | |",
@@ -148,9 +168,54 @@ def size_section(name, result):
     return lines
 
 
+def webhook_row(webhooks):
+    """Scenario 8's row: one worker's deliveries a second over the whole drain; its
+    latencies are each attempt's HTTP time, and non-2xx the events not delivered."""
+    return (
+        f"| 8. webhook delivery by one worker: {webhooks['events']} events to a receiver on "
+        f"loopback, claimed {webhooks['batch']} at a time (latency: each attempt's HTTP time) "
+        f"| worker | {number(webhooks['deliveries_per_second'])} deliveries | "
+        f"{number(webhooks['p50_ms'])} | {number(webhooks['p95_ms'])} | "
+        f"{number(webhooks['p99_ms'])} | | {webhooks['events'] - webhooks['delivered']} | | |"
+    )
+
+
+def fhir_row(fhir):
+    """Scenario 9's row: a week of free Slots walked page by page through FHIR, its p50
+    beside the same times through JSON:API, and the ratio of the two."""
+    return (
+        f"| 9. a week of free slots of {fhir['schedules']} schedules through FHIR "
+        f"({fhir['slots']} slots, {fhir['pages']} pages followed), against "
+        f"available-appointment-times ({number(fhir['jsonapi_p50_ms'])} ms p50) | app | "
+        f"— | {number(fhir['fhir_p50_ms'])} | | | | 0 | "
+        f"{number(fhir['ratio'], 2)} | |"
+    )
+
+
+def ratio_cell(read, kind):
+    """A scenario's ratio of one kind, and the range of the rounds' ratios it is the
+    median of: `1.21 (1.10 to 1.35)`."""
+    shown = number(read[kind], 2)
+    measured = [r[kind] for r in read.get("rounds", ()) if r[kind] is not None]
+    if len(measured) > 1:
+        shown += f" ({min(measured):.2f} to {max(measured):.2f})"
+    return shown
+
+
 def counted(counts):
     """`201: 5, 409: 45`: how many answers of each status."""
     return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
+
+
+def in_rounds(settings):
+    """How the read scenarios' seconds were split, when they were."""
+    rounds = settings.get("rounds")
+    if not rounds:
+        return ""
+    return (
+        f" (the reads in {rounds} rounds of {settings['seconds'] / rounds:g} s a server, "
+        "the app's and the floor's windows in turns)"
+    )
 
 
 def markdown(document, plot_name):
@@ -166,7 +231,8 @@ def markdown(document, plot_name):
         f"Each server: gunicorn, {settings['workers']} sync workers, on loopback, on the same "
         f"database. Load: {settings['clients']} client processes on the same "
         f"{machine['cores']} cores as the servers and PostgreSQL; {settings['warmup']} s "
-        f"warm-up, then {settings['seconds']} s measured per scenario. Latency is per request "
+        f"warm-up, then {settings['seconds']} s measured per scenario{in_rounds(settings)}. "
+        "Latency is per request "
         "(per token + booking pair in scenario 4), queueing included.",
         "",
         RATIO_DEFINITION,

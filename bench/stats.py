@@ -1,4 +1,4 @@
-"""Summaries of measured latencies: throughput and percentiles."""
+"""Summaries of measured latencies: throughput, percentiles, and ratios by round."""
 
 
 def percentile(ordered, fraction):
@@ -32,3 +32,28 @@ def ratio(numerator, denominator):
 def growth(first, last):
     """How much `last` exceeds `first`, in per cent."""
     return (last - first) / first * 100 if first and last is not None else None
+
+
+def median(values):
+    """The median of the values that are not None, or None if none is."""
+    present = [value for value in values if value is not None]
+    return percentile(sorted(present), 0.5)
+
+
+def ratios_by_round(app_rounds, floor_rounds):
+    """For each round, the app's and the floor's latencies (ms) measured side by side in
+    windows of one length: the latency ratio (app p50 / floor p50) and the throughput
+    ratio (floor requests / app requests, the same as of their rates)."""
+    return [
+        {
+            "latency_ratio": ratio(percentile(sorted(app), 0.5), percentile(sorted(floor), 0.5)),
+            "throughput_ratio": ratio(len(floor), len(app)),
+        }
+        for app, floor in zip(app_rounds, floor_rounds, strict=True)
+    ]
+
+
+def rounds_within(seconds, rounds, shortest=1.0):
+    """How many rounds `seconds` holds when no round may last under `shortest` seconds
+    (at least one): a p50 needs a few hundred requests a window."""
+    return max(1, min(rounds, int(seconds // shortest)))

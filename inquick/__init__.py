@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from inquick.config import load_config, require_token_secret
+from inquick.config import announce_loopback, load_config, require_token_secret
 
 
 def create_app(test_config=None, *, serving=True):
@@ -28,6 +28,7 @@ def create_app(test_config=None, *, serving=True):
 
     from inquick import database, errors, operations, ratelimit, resources
     from inquick.auth import tenancy
+    from inquick.fhir import views as fhir
     from inquick.jsonapi import hygiene, negotiation
 
     # Order matters: request ids first, then input hygiene, then tenancy.
@@ -39,6 +40,8 @@ def create_app(test_config=None, *, serving=True):
     ratelimit.init_app(app)
     tenancy.init_app(app)
     resources.init_app(app)
+    fhir.init_app(app)
+    announce_loopback(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         # Behind N proxies: links use the scheme and host the client used.
         hops = app.config["TRUSTED_PROXIES"]

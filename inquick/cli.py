@@ -2,10 +2,13 @@
 
 import json
 import os
+import signal
 import sys
-from datetime import UTC, datetime, time
+import threading
+from datetime import UTC, datetime, time, timedelta
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
@@ -142,6 +145,51 @@ def serve(host, port, workers):
         "inquick:create_app()",
     ]
     os.execv(sys.executable, argv)
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+@click.option(
+    "--batch", default=10, show_default=True, type=click.IntRange(1, 100),
+    help="Deliveries claimed at a time.",
+)  # fmt: skip
+@click.option(
+    "--poll-seconds", default=1.0, show_default=True, type=click.FloatRange(0.05),
+    help="The pause when nothing is due.",
+)  # fmt: skip
+@click.option(
+    "--lease-seconds", default=None, type=click.FloatRange(1),
+    help="How long a claim lasts before another worker may try it: at least a batch's worst "
+    "case, batch x 11 s (each attempt ends within 10 s, and 1 s to record it); by default "
+    "twice that and 30 s more.",
+)  # fmt: skip
+@with_appcontext
+def worker(once, batch, poll_seconds, lease_seconds):
+    """Deliver webhooks from the outbox, one log line per attempt, until Ctrl-C or SIGTERM
+    (which let the attempt under way finish). Run as many as you like."""
+    from inquick.webhooks.worker import LeaseTooShort, WorkerSettings, drain, run
+
+    try:
+        settings = WorkerSettings(
+            batch=batch,
+            allow_loopback=current_app.config["WEBHOOKS_ALLOW_LOOPBACK"],
+            lease=timedelta(seconds=lease_seconds) if lease_seconds else None,
+        )
+    except LeaseTooShort as short:
+        raise click.BadParameter(str(short), param_hint="'--lease-seconds'") from None
+    if once:
+        attempts = drain(db.session, settings)
+        click.echo(f"Webhook worker: {attempts} delivery attempt(s); nothing more is due.")
+        return
+    stop = threading.Event()
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, lambda *_: stop.set())
+    click.echo(
+        f"Webhook worker {os.getpid()}: delivering (batches of {batch}, leases of "
+        f"{settings.lease.total_seconds():.0f} s); Ctrl-C stops it."
+    )
+    run(db.session, settings, stop, poll_seconds=poll_seconds)
+    click.echo(f"Webhook worker {os.getpid()}: stopped.")
 
 
 @main.command("audit")

@@ -66,11 +66,31 @@ def load_config(instance_path, environ=os.environ):
         # is a credential, and guessing one must stay hopeless.
         "LOOKUP_RATE_LIMIT": int(environ.get("INQUICK_LOOKUP_RATE_LIMIT", 30)),
         "KEY_LOOKUP_RATE_LIMIT": int(environ.get("INQUICK_KEY_LOOKUP_RATE_LIMIT", 600)),
+        # The most seats one key, and one client address, may hold at once (slot holds): past
+        # them a visit token is still issued, holding nothing.
+        "MAX_HOLDS_PER_KEY": int(environ.get("INQUICK_MAX_HOLDS_PER_KEY", 200)),
+        "MAX_HOLDS_PER_ADDRESS": int(environ.get("INQUICK_MAX_HOLDS_PER_ADDRESS", 25)),
         # The most requests a minute a health system's keys may add up to.
         "KEYS_RATE_LIMIT_TOTAL": int(environ.get("INQUICK_KEYS_RATE_LIMIT_TOTAL", 3000)),
         # A staging deployment for partners' QA: it refuses live keys and live visit tokens.
         "SANDBOX_HOST": environ.get("INQUICK_SANDBOX_HOST", "") not in ("", "0", "false"),
+        # Development only: webhooks may go to loopback addresses, over plain http too
+        # (never to private, link-local or metadata addresses; inquick.webhooks.addresses).
+        "WEBHOOKS_ALLOW_LOOPBACK": environ.get("INQUICK_WEBHOOKS_ALLOW_LOOPBACK", "")
+        not in ("", "0", "false"),
+        # The most webhook endpoints a health system may have: each change writes one
+        # delivery per endpoint, in the change's own transaction.
+        "MAX_WEBHOOK_ENDPOINTS": int(environ.get("INQUICK_MAX_WEBHOOK_ENDPOINTS", 16)),
     }
+
+
+def announce_loopback(config):
+    """Say in the log that the development setting WEBHOOKS_ALLOW_LOOPBACK is on, if it is."""
+    if config.get("WEBHOOKS_ALLOW_LOOPBACK"):
+        logging.getLogger("inquick.webhooks").warning(
+            "INQUICK_WEBHOOKS_ALLOW_LOOPBACK is on: webhook endpoints may be at loopback "
+            "addresses, over plain http. This is for development and tests only."
+        )
 
 
 def host_list(text):

@@ -7,7 +7,7 @@ import time
 from contextlib import suppress
 
 import psycopg
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from psycopg import IsolationLevel
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -38,6 +38,21 @@ def init_app(app):
         elif db.engine.dialect.name == "postgresql":
             _give_reads_one_snapshot(db.engine)
             _ping_idle_connections(db.engine)
+
+
+def writes_on_read(view):
+    """Mark a GET view that writes (a visit token holds its seat): its transactions begin
+    as a writer's, taking SQLite's write lock at once and PostgreSQL's default isolation,
+    under which a statement after a row lock sees what committed before the lock."""
+    view.writes = True
+    return view
+
+
+def request_writes():
+    """Whether the request may write: an unsafe method, or a view marked `writes_on_read`."""
+    if request.method not in SAFE_METHODS:
+        return True
+    return getattr(current_app.view_functions.get(request.endpoint), "writes", False)
 
 
 def end_reads_with_commit(response):
@@ -105,7 +120,7 @@ def _give_reads_one_snapshot(engine: Engine):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        reads = has_request_context() and request.method in SAFE_METHODS
+        reads = has_request_context() and not request_writes()
         connection.connection.driver_connection.isolation_level = (
             IsolationLevel.REPEATABLE_READ if reads else None
         )
@@ -135,7 +150,7 @@ def _make_sqlite_transactional(engine: Engine):
         # A request that may write takes the write lock as its transaction begins. Taken
         # later, after a read, two writers can each hold a read lock and want the write
         # lock: SQLite then fails one of them at once instead of letting it wait.
-        writes = has_request_context() and request.method not in SAFE_METHODS
+        writes = has_request_context() and request_writes()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 

@@ -8,9 +8,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from inquick.auth.keys import MissingScope
-from inquick.booking.bookings import BodyMismatch, InvalidVisit, TokenSpent
+from inquick.booking.bookings import BodyMismatch, InvalidVisit
 from inquick.booking.changes import ChangeRefused
-from inquick.booking.refusals import ScheduleClosed
+from inquick.booking.refusals import ScheduleClosed, TokenSpent
 from inquick.booking.reservations import SlotUnavailable
 from inquick.booking.tokens import TokenRefused
 from inquick.jsonapi.errors import (

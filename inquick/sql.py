@@ -5,7 +5,7 @@ import json
 from sqlalchemy import JSON, Boolean, String, Text, bindparam, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
@@ -105,6 +105,47 @@ def _array_sqlite(element, compiler, **kw):
     return f"json_group_array({compiler.process(element.item, **kw)})"
 
 
+class JsonListOrNull(ColumnElement):
+    """The JSON array of a column's values over the enclosing SELECT's rows, or null when
+    there are none, so that `coalesce` passes over an empty list to the next."""
+
+    type = JSON()
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+
+
+@compiles(JsonListOrNull, "postgresql")
+def _list_or_null_postgresql(element, compiler, **kw):
+    return f"json_agg({compiler.process(element.column, **kw)})"
+
+
+@compiles(JsonListOrNull, "sqlite")
+def _list_or_null_sqlite(element, compiler, **kw):
+    return f"nullif(json_group_array({compiler.process(element.column, **kw)}), '[]')"
+
+
+class JsonListItems(FunctionElement):
+    """The items of a JSON array as rows: with `.table_valued("value")`, a FROM element
+    whose `value` column holds each item (as text on PostgreSQL). Like any function in a
+    FROM clause, its argument may refer to the tables before it."""
+
+    inherit_cache = True
+    name = "json_list_items"
+
+
+@compiles(JsonListItems, "postgresql")
+def _list_items_postgresql(element, compiler, **kw):
+    return f"json_array_elements_text({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(JsonListItems, "sqlite")
+def _list_items_sqlite(element, compiler, **kw):
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
 def json_list(rows, keys, *, correlate):
     """One JSON value: the array of `rows` (a SELECT, in its ORDER BY) as objects of `keys`.
 
@@ -197,18 +238,11 @@ class InValues(ColumnElement):
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
         ("values", InternalTraversal.dp_clauseelement),
-        ("as_array", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, column, values=(), *, key=None, as_array=False):
-        """`values` now, or bound at execution under the name `key`.
-
-        PostgreSQL joins the values as a set, which a plan made once for every list
-        handles well; `as_array` compares with `= ANY(array)` instead, which PostgreSQL
-        pushes down into each arm of a UNION where a set is not.
-        """
+    def __init__(self, column, values=(), *, key=None):
+        """`values` now, or bound at execution under the name `key`."""
         self.column = column
-        self.as_array = as_array
         if key is None:
             self.values = bindparam(None, list(values), type_=ValueList(column.type))
         else:
@@ -219,8 +253,6 @@ class InValues(ColumnElement):
 def _in_values_postgresql(element, compiler, **kw):
     column = compiler.process(element.column, **kw)
     values = compiler.process(element.values, **kw)
-    if element.as_array:
-        return f"{column} = ANY({values})"
     # A set to join, not `= ANY(array)`: in a plan made for every list a prepared statement
     # is given, a scan would compare each row with each value of the array.
     return f"{column} IN (SELECT unnest({values}))"

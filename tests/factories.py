@@ -18,8 +18,13 @@ from inquick.models import (
     Schedule,
     Service,
     Visit,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
     WeeklyWindow,
 )
+from inquick.webhooks.events import EVENT_TYPES
+from inquick.webhooks.signing import new_secret
 
 
 class Factory(SQLAlchemyModelFactory):
@@ -159,3 +164,35 @@ class VisitFactory(Factory):
             "new-patient": "no",
         }
     )
+
+
+class WebhookEndpointFactory(Factory):
+    """An endpoint of a health system (pass `health_system_id=`), every event type."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    url = factory.Sequence(lambda n: f"https://93.184.216.34/hooks/{n}")
+    events = factory.LazyFunction(lambda: list(EVENT_TYPES))
+    secret = factory.LazyFunction(new_secret)
+
+
+class WebhookEventFactory(Factory):
+    """An event of the outbox (pass `health_system_id=`)."""
+
+    class Meta:
+        model = WebhookEvent
+
+    type = "visit.booked"
+    payload = '{"type":"visit.booked","timestamp":"2026-12-06T10:00:00Z","data":{}}'
+
+
+class WebhookDeliveryFactory(Factory):
+    """A delivery of an event to an endpoint (pass `endpoint=` and `event=`), due now."""
+
+    class Meta:
+        model = WebhookDelivery
+
+    health_system_id = factory.SelfAttribute("endpoint.health_system_id")
+    event_type = factory.SelfAttribute("event.type")
+    next_attempt_at = factory.LazyFunction(lambda: datetime.now(UTC))

@@ -105,8 +105,20 @@ def every_day_all_day():
     ]
 
 
+# The seeded schedules by name: (capacity, hold minutes). Those named by their capacity
+# hold nothing, so that more tokens than seats can race to book; the `held` ones hold a
+# seat per token, and the `bound` ones (one seat each) let one client hold on many at once.
+SCHEDULES = {
+    1: (1, 0),
+    3: (3, 0),
+    ("held", 1): (1, 10),
+    ("held", 3): (3, 10),
+    **{("bound", n): (1, 10) for n in range(6)},
+}
+
+
 def seed(url):
-    """A health system with a key and two schedules (capacity 1 and 3); returns ids and key."""
+    """A health system with a key and the `SCHEDULES`; returns their ids by name, and the key."""
     engine = create_engine(url)
     try:
         with Session(engine) as session:
@@ -139,25 +151,26 @@ def seed(url):
                 services=[service],
             )
             schedules = {
-                capacity: Schedule(
+                name: Schedule(
                     health_system=system,
-                    name=f"Race schedule, capacity {capacity}",
+                    name=f"Race schedule {name}",
                     time_zone_name="America/New_York",
                     location=location,
                     provider=provider,
                     service=service,
                     capacity=capacity,
+                    hold_minutes=hold_minutes,
                     minimum_notice_minutes=0,
                     slot_interval_minutes=30,
                     booking_horizon_days=60,
                     appointment_types=[kind],
                     weekly_windows=every_day_all_day(),
                 )
-                for capacity in (1, 3)
+                for name, (capacity, hold_minutes) in SCHEDULES.items()
             }
             session.add_all([system, key, *schedules.values()])
             session.commit()
-            return {capacity: s.id for capacity, s in schedules.items()}, secret
+            return {name: s.id for name, s in schedules.items()}, secret
     finally:
         engine.dispose()
 

@@ -1,8 +1,10 @@
 """The bench's own logic: its statistics, its data generator, and its floor, which must
 answer exactly the app's documents for the read scenarios."""
 
+import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from urllib.parse import urlencode
 
@@ -10,15 +12,24 @@ import orjson
 import pytest
 from werkzeug.test import Client
 
+from bench import load
 from bench.dataset import HOSTNAME, SYSTEM_ID, Size, SyntheticSystem, anchor_for
 from bench.equality import difference, rebased
 from bench.floor import Floor
 from bench.floor_slots import free_times as floor_free_times
 from bench.in_process import SCOPES
 from bench.loading import load_rows
-from bench.report import scaling, targets
+from bench.report import ratio_cell, scaling, targets
 from bench.scenarios import availability_days, read_paths
-from bench.stats import growth, percentile, ratio, summary
+from bench.stats import (
+    growth,
+    median,
+    percentile,
+    ratio,
+    ratios_by_round,
+    rounds_within,
+    summary,
+)
 from bench.visits import VISIT_COLUMNS
 from inquick.auth.keys import issue_key
 from inquick.booking.availability import DatedException, Rules, Window, free_times
@@ -55,6 +66,88 @@ def test_ratios_and_growth():
     assert ratio(None, 10) is None and ratio(30, 0) is None
     assert growth(100, 150) == 50.0
     assert growth(None, 150) is None
+
+
+def test_a_ratio_is_the_median_of_its_rounds():
+    rounds = ratios_by_round(
+        [[10, 12, 14], [30, 31], [11]], [[5, 6, 7], [10, 10, 10, 10], [11, 11]]
+    )
+    assert rounds == [
+        {"latency_ratio": 2.0, "throughput_ratio": 1.0},
+        {"latency_ratio": 3.05, "throughput_ratio": 2.0},
+        {"latency_ratio": 1.0, "throughput_ratio": 2.0},
+    ]
+    assert median(r["latency_ratio"] for r in rounds) == 2.0
+    assert median(r["throughput_ratio"] for r in rounds) == 2.0
+    # A round in which a server answered nothing has no ratio, and the median skips it.
+    assert ratios_by_round([[]], [[5]]) == [{"latency_ratio": None, "throughput_ratio": None}]
+    assert median([None, 1.2, 1.4]) == pytest.approx(1.3)
+    assert median([None]) is None
+
+
+def test_a_round_lasts_a_second_at_least():
+    assert rounds_within(10, 5) == 5
+    assert rounds_within(3, 5) == 3
+    assert rounds_within(0.5, 5) == 1
+
+
+def test_the_servers_take_turns_reversed_every_other_round():
+    windows = load.timetable({"app": 1, "floor": 2}, warmup=3, seconds=10, rounds=4, begin=100)
+    assert [(w.server, w.port, w.round) for w in windows] == [
+        ("app", 1, None), ("floor", 2, None),
+        ("app", 1, 0), ("floor", 2, 0), ("floor", 2, 1), ("app", 1, 1),
+        ("app", 1, 2), ("floor", 2, 2), ("floor", 2, 3), ("app", 1, 3),
+    ]  # fmt: skip
+    assert (windows[0].begin, windows[0].stop) == (100, 103)
+    assert all(w.stop - w.begin == 2.5 for w in windows if w.round is not None)
+    gaps = [later.begin - earlier.stop for earlier, later in pairwise(windows)]
+    assert gaps == pytest.approx([load.WINDOW_GAP_SECONDS] * 9)
+    assert [w.round for w in load.timetable({"app": 1, "floor": 2}, 0, 2, 1, 0)] == [0, 0]
+
+
+def answering(status):
+    """A server on loopback answering every GET with `status`, in a thread; its port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_each_window_is_measured_on_its_own_server(monkeypatch):
+    """A client's interleaved loop, run here rather than in a process of its own."""
+    monkeypatch.setattr(load, "WINDOW_GAP_SECONDS", 0.01)
+    app, floor = answering(200), answering(203)
+    try:
+        ports = {"app": app.server_address[1], "floor": floor.server_address[1]}
+        begin = datetime.now(UTC).timestamp() + 0.01
+        windows = load.timetable(ports, warmup=0.05, seconds=0.4, rounds=2, begin=begin)
+        taken = load.interleaved_loop({}, ["/a", ("/b", {"X-Test": "1"})], windows)
+    finally:
+        for server in (app, floor):
+            server.shutdown()
+            server.server_close()
+    assert [set(samples.statuses) for samples in taken] == [
+        {"200"}, {"203"}, {"200"}, {"203"}, {"203"}, {"200"}
+    ]  # fmt: skip
+    assert all(samples.latencies_ms for samples in taken)
+
+
+def test_a_ratio_is_shown_with_the_range_of_its_rounds():
+    rounds = [{"latency_ratio": 1.1}, {"latency_ratio": None}, {"latency_ratio": 1.35}]
+    assert ratio_cell({"latency_ratio": 1.2, "rounds": rounds}, "latency_ratio") == (
+        "1.20 (1.10 to 1.35)"
+    )
+    assert ratio_cell({"latency_ratio": 1.2}, "latency_ratio") == "1.20"
+    assert ratio_cell({"latency_ratio": None, "rounds": []}, "latency_ratio") == "—"
 
 
 def test_rebasing_rewrites_only_the_link_prefix():

@@ -47,6 +47,7 @@ WRITES = {
     "insurance-plans": ("InsurancePlanWriteAttributes", "InsurancePlanCreateDocument"),
     "providers": ("ProviderWriteAttributes", "ProviderCreateDocument"),
     "schedules": ("ScheduleWriteAttributes", "ScheduleCreateDocument"),
+    "webhook-endpoints": ("WebhookEndpointWriteAttributes", "WebhookEndpointCreateDocument"),
 }
 
 

@@ -42,11 +42,13 @@ NAME_NOTHING = {
     "insurance-plans": {"company": "changed", "name": "changed"},
     "health-systems": {"name": "changed"},
     "api-keys": {"scopes": ["catalog:read"]},
+    "webhook-endpoints": {"url": "https://93.184.216.34/hooks"},
 }
-# POST /visits authenticates with a visit token, not a key: which system it books for is
-# the token's (tests/booking/test_visit_tokens.py, tests/auth/test_sandbox.py), so a key
-# of A naming B's schedule is not a case it has. On B's hostname it is a 401 all the same.
-TOKEN_AUTHENTICATED = {"visits"}
+# POST /visits and DELETE /visit-token authenticate with a visit token, not a key: which
+# system they act for is the token's (tests/booking/test_visit_tokens.py,
+# tests/booking/test_slot_holds.py, tests/auth/test_sandbox.py), so a key of A naming B's
+# schedule is not a case they have. On B's hostname they are a 401 all the same.
+TOKEN_AUTHENTICATED = {"visits", "visit-token"}
 
 
 @dataclass(frozen=True)

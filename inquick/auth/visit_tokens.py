@@ -1,4 +1,5 @@
-"""Authenticating a booking: POST /visits carries a visit token where other requests carry a key.
+"""Authenticating with a visit token: POST /visits (booking) and DELETE /visit-token (giving
+its hold back) carry a visit token where other requests carry a key.
 
 The token stands for the key that asked for it: its claims name the health system (live,
 or a sandbox of the hostname's) and that key, whose pools the attempt spends from.
@@ -31,6 +32,16 @@ def authenticate_visit_token(now):
     return tenant, claims, booked
 
 
+def authenticate_hold_release(now):
+    """(the tenant, the claims) of the Bearer visit token giving its hold back; the attempt
+    spends from the issuing key's replays, as it books nothing."""
+    claims = token_claims(now)
+    tenant = tenant_of(claims)
+    remember_caller(tenant)
+    spend_for_replays(claims["key"])
+    return tenant, claims
+
+
 def token_claims(now):
     """The claims of the Bearer visit token.
 
@@ -40,7 +51,7 @@ def token_claims(now):
     token = bearer_token()
     if not token:
         spend_for_address()
-        raise TokenRefused("POST /visits takes a visit token: Authorization: Bearer <token>.")
+        raise TokenRefused("This request takes a visit token: Authorization: Bearer <token>.")
     try:
         return read_token(verifying_secrets(current_app), token, now)
     except TokenRefused:

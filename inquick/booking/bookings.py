@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from inquick.booking.emergency import emergency_members
-from inquick.booking.refusals import BookingRefused
+from inquick.booking.refusals import BookingRefused, TokenSpent
 from inquick.booking.reservations import AlreadyBooked, NotOffered, offered_type, reserve_slot
 from inquick.booking.visit_requests import (
     attribute_problems,
@@ -20,10 +20,6 @@ class BodyMismatch(BookingRefused):
     def __init__(self, message, pointer):
         super().__init__(message)
         self.pointer = pointer
-
-
-class TokenSpent(BookingRefused):
-    """The token booked a visit already, with another request body."""
 
 
 class InvalidVisit(BookingRefused):

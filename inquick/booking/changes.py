@@ -10,6 +10,8 @@ from inquick.booking.reservations import duration_of, free_slot, lock_schedule
 from inquick.booking.schedule_rules import RULE_ATTRIBUTES
 from inquick.models import Visit
 from inquick.models.base import as_utc
+from inquick.webhooks.schedule_events import schedule_withdrawn
+from inquick.webhooks.visit_events import VisitState, visit_changed
 
 # Where a visit may go from each status; a cancelled visit is final.
 TRANSITIONS = {
@@ -46,11 +48,12 @@ def change_status(visit, status, reason):
     visit.change_reason = reason
 
 
-def reschedule_visit(session, visit, start, reason, now):
+def reschedule_visit(session, visit, start, reason, now, holder=None):
     """Move the visit to `start` if that slot has room without it; the caller commits.
 
     Holds the schedule's booking lock like a booking, and leaves the old slot out of the
-    count, so the old slot is free the moment the new one is taken.
+    count, so the old slot is free the moment the new one is taken; `holder` is the visit
+    token the move is made with, whose own hold is not counted either.
     """
     if visit.status != "scheduled":
         raise ChangeRefused(f"A {visit.status} visit cannot be rescheduled.")
@@ -59,7 +62,7 @@ def reschedule_visit(session, visit, start, reason, now):
         raise ChangeRefused("The visit's schedule no longer takes bookings.")
     session.refresh(schedule, RULE_ATTRIBUTES)
     duration = duration_of(visit.appointment_type, schedule)
-    free_slot(session, schedule, [duration], start, now, ignoring=visit.id)
+    free_slot(session, schedule, [duration], start, now, ignoring=visit.id, holder=holder)
     visit.starts_at = as_utc(start)
     visit.ends_at = visit.starts_at + timedelta(minutes=duration)
     visit.change_reason = reason
@@ -71,7 +74,8 @@ def withdraw_schedule(session, schedule, *, cancel_visits, now):
 
     Runs under the schedule's booking lock, so no booking slips in between the check and
     the change. A schedule that ever had a visit stays, withdrawn, as those visits' record;
-    one that never had any is deleted. The caller commits.
+    one that never had any is deleted. Each cancellation, and the withdrawal, is announced
+    (webhook events in the same transaction). The caller commits.
     """
     if not lock_schedule(session, schedule.id):
         raise ChangeRefused("The schedule was withdrawn meanwhile.")
@@ -86,7 +90,10 @@ def withdraw_schedule(session, schedule, *, cancel_visits, now):
             "(cancel_visits=true) to withdraw it."
         )
     for visit in ahead:
+        before = VisitState.of(visit)
         cancel_visit(visit, WITHDRAWN, now)
+        visit_changed(session, visit, before, now)
+    schedule_withdrawn(session, schedule, ahead, now)
     if session.scalar(select(Visit.id).where(Visit.schedule_id == schedule.id).limit(1)) is None:
         session.delete(schedule)
     else:

@@ -11,3 +11,8 @@ class BookingRefused(Exception):
 
 class ScheduleClosed(BookingRefused):
     """The schedule no longer takes bookings: withdrawn, or being withdrawn meanwhile."""
+
+
+class TokenSpent(BookingRefused):
+    """The visit token was used already: to book with another request body, or to move a
+    booking."""

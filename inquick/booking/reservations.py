@@ -14,9 +14,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inquick.booking.availability import slot_at
-from inquick.booking.refusals import BookingRefused
-from inquick.booking.schedule_rules import RULE_ATTRIBUTES, booked_intervals, rules_of
-from inquick.models import ConfirmationCounter, Schedule, Visit
+from inquick.booking.holds import release_hold
+from inquick.booking.refusals import BookingRefused, TokenSpent
+from inquick.booking.schedule_rules import RULE_ATTRIBUTES, rules_of, taken_seats
+from inquick.models import ConfirmationCounter, Schedule, SpentVisitToken, Visit
 from inquick.models.base import as_utc
 
 
@@ -64,29 +65,31 @@ def next_confirmation_number(session, health_system_id):
     )
 
 
-def free_slot(session, schedule, durations, start, now, ignoring=None):
-    """The slot of `schedule` starting at `start` with room for a visit of one of `durations`
-    (minutes, tried in order), else `SlotUnavailable` saying why the first one has none.
+def free_slot(session, schedule, durations, start, now, ignoring=None, holder=None):
+    """(the slot of `schedule` starting at `start`, the minutes of the first of `durations`
+    it has room for), else `SlotUnavailable` saying why the first one has none.
 
-    `ignoring` names a visit not to count (the one being moved).
+    Live holds take seats like visits. `ignoring` names a visit not to count (the one being
+    moved), `holder` a token whose own hold is not counted (the one being used).
     """
     horizon_end = now + timedelta(days=schedule.booking_horizon_days + 2)
     if not now - timedelta(days=1) <= start <= horizon_end:
         raise SlotUnavailable("That time is outside the schedule's booking horizon.")
     end = start + timedelta(minutes=max(durations))
-    booked = booked_intervals(
-        session, [schedule.id], start - timedelta(days=1), end, ignoring=ignoring
-    )[schedule.id]
+    taken = taken_seats(
+        session, [schedule.id], start - timedelta(days=1), end, now,
+        ignoring=ignoring, holder=holder,
+    ).of(schedule.id)  # fmt: skip
     rules = rules_of(schedule)
     refusals = []
     for duration in durations:
-        slot = slot_at(rules, duration, booked, start, now)
+        slot = slot_at(rules, duration, taken, start, now)
         if slot is None:
             refusals.append("That time is not a bookable slot of this schedule.")
         elif slot.remaining <= 0:
             refusals.append("That slot has just been taken; choose another time.")
         else:
-            return slot
+            return slot, duration
     raise SlotUnavailable(refusals[0])
 
 
@@ -112,8 +115,10 @@ def reserve_slot(session, *, schedule, appointment_type, start, now, token_id=No
         booked = session.scalar(select(Visit).where(Visit.token_id == token_id))
         if booked is not None:
             raise AlreadyBooked(booked)
+        if session.get(SpentVisitToken, token_id) is not None:
+            raise TokenSpent("This visit token has already moved a booking.")
     duration = duration_of(appointment_type, schedule)
-    free_slot(session, schedule, [duration], start, now)
+    free_slot(session, schedule, [duration], start, now, holder=token_id)
     starts_at = as_utc(start)
     visit = Visit(
         health_system_id=schedule.health_system_id,
@@ -126,6 +131,8 @@ def reserve_slot(session, *, schedule, appointment_type, start, now, token_id=No
         **visit_fields,
     )
     session.add(visit)
+    if token_id is not None:
+        release_hold(session, schedule.health_system_id, token_id)  # the visit takes its seat
     session.flush()
     return visit
 

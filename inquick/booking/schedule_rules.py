@@ -1,14 +1,14 @@
 """Reading a schedule's stored rules and booked visits into the availability engine's terms."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, false, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from inquick.booking.availability import DatedException, Rules, Window
-from inquick.models import AppointmentType, ScheduleException, Visit, WeeklyWindow
+from inquick.models import AppointmentType, ScheduleException, SlotHold, Visit, WeeklyWindow
 from inquick.models.base import as_utc
 from inquick.models.schedules import Schedule, schedule_appointment_types
 from inquick.sql import ClockText, DateText, InValues, json_list
@@ -21,7 +21,7 @@ HOLDING = ("scheduled", "completed", "no-show")
 # rules a concurrent change of the schedule committed before it.
 RULE_ATTRIBUTES = (
     "time_zone_name", "weekly_windows", "exceptions", "slot_interval_minutes", "capacity",
-    "minimum_notice_minutes", "booking_horizon_days",
+    "minimum_notice_minutes", "booking_horizon_days", "hold_minutes",
 )  # fmt: skip
 
 
@@ -161,26 +161,56 @@ def published_rules(session, tenant_id, schedule_ids):
     return found
 
 
-BOOKED = select(Visit.schedule_id, Visit.starts_at, Visit.ends_at).where(
-    InValues(Visit.schedule_id, key="ids"),
-    Visit.status.in_(HOLDING),
-    Visit.starts_at < bindparam("until"),
-    Visit.ends_at > bindparam("since"),
+# The seats taken in a range: visits that hold their slot, and live holds of visit tokens
+# (`inquick.booking.holds`) but the one of the token being used, flagged as held.
+TAKEN = union_all(
+    select(Visit.schedule_id, Visit.starts_at, Visit.ends_at, false().label("held")).where(
+        InValues(Visit.schedule_id, key="ids"),
+        Visit.status.in_(HOLDING),
+        Visit.starts_at < bindparam("until"),
+        Visit.ends_at > bindparam("since"),
+        Visit.id != bindparam("ignored_visit"),
+    ),
+    select(SlotHold.schedule_id, SlotHold.starts_at, SlotHold.ends_at, true()).where(
+        InValues(SlotHold.schedule_id, key="ids"),
+        SlotHold.starts_at < bindparam("until"),
+        SlotHold.ends_at > bindparam("since"),
+        SlotHold.expires_at > bindparam("now"),
+        SlotHold.token_id != bindparam("holder"),
+    ),
 )
 
 
-def booked_intervals(session, schedule_ids, start, end, ignoring=None):
-    """{schedule id: [(start, end), ...]} of the visits holding time in [start, end), one query."""
-    statement = BOOKED if ignoring is None else BOOKED.where(Visit.id != ignoring)
+@dataclass
+class Taken:
+    """The seats taken on each schedule: {schedule id: [(start, end), ...]} of visits, and
+    of holds."""
+
+    booked: dict = field(default_factory=lambda: defaultdict(list))
+    held: dict = field(default_factory=lambda: defaultdict(list))
+
+    def of(self, schedule_id):
+        """Every seat taken on the schedule, visits and holds alike."""
+        return self.booked[schedule_id] + self.held[schedule_id]
+
+
+def taken_seats(session, schedule_ids, start, end, now, ignoring=None, holder=None):
+    """The `Taken` seats in [start, end) at `now`, in one query; `ignoring` names a visit not
+    to count (the one being moved) and `holder` a token whose hold is not counted (the one
+    booking)."""
     values = {
         "ids": list(schedule_ids),
         "since": start.astimezone(UTC),
         "until": end.astimezone(UTC),
+        "now": now.astimezone(UTC),
+        "ignored_visit": ignoring or "",
+        "holder": holder or "",
     }
-    booked = defaultdict(list)
-    for schedule_id, starts_at, ends_at in session.execute(statement, values):
-        booked[schedule_id].append((as_utc(starts_at), as_utc(ends_at)))
-    return booked
+    taken = Taken()
+    for schedule_id, starts_at, ends_at, held in session.execute(TAKEN, values):
+        seats = taken.held if held else taken.booked
+        seats[schedule_id].append((as_utc(starts_at), as_utc(ends_at)))
+    return taken
 
 
 def local_day_bounds(start_date, end_date):

@@ -1,4 +1,5 @@
-"""Booking and changing visits, each as one call: the checks, the write and its audit entry.
+"""Booking and changing visits, each as one call: the checks, the write, its audit entry
+and its webhook event (written to the outbox in the same transaction).
 
 Both take the session and plain values and raise a `BookingRefused`; the caller commits.
 """
@@ -8,11 +9,14 @@ from sqlalchemy import select
 from inquick.booking.audit import record_access
 from inquick.booking.bookings import InvalidVisit, book_visit
 from inquick.booking.changes import cancel_visit, change_status, reschedule_visit
-from inquick.booking.refusals import ScheduleClosed
+from inquick.booking.holds import release_hold
+from inquick.booking.refusals import ScheduleClosed, TokenSpent
 from inquick.booking.reservations import lock_schedule
 from inquick.booking.schedule_rules import bookable_schedules
 from inquick.booking.visit_rules import PATIENT_ATTRIBUTES
-from inquick.models import Schedule
+from inquick.models import Schedule, SpentVisitToken, Visit
+from inquick.models.base import as_utc
+from inquick.webhooks.visit_events import VisitState, visit_booked, visit_changed
 
 CLOSED = "The schedule no longer takes bookings."
 
@@ -43,6 +47,7 @@ def book(session, *, tenant, claims, data, schedule_id, now, booked):
             fields=[k for k in data.get("attributes", {}) if k in PATIENT_ATTRIBUTES],
             token_id=claims["jti"],
         )  # fmt: skip
+        visit_booked(session, visit, now)
     return visit, booked_now
 
 
@@ -56,17 +61,25 @@ def still_takes_bookings(session, schedule_id):
     return session.scalar(select(Schedule.active).where(Schedule.id == schedule_id)) is True
 
 
-def change_visit(session, visit, *, reason, now, tenant, key, appointment_at=None, status=None):
+def change_visit(
+    session, visit, *, reason, now, tenant, key, appointment_at=None, status=None, token_id=None
+):
     """Move the visit to `appointment_at`, or give it `status`, for `reason`; the change's
-    audit entry is added.
+    audit entry is added. A move made with a visit token (`token_id`, a patient's, by
+    booking reference) spends the token and ends its hold.
 
     Changes to one schedule's visits queue like its bookings: the visit is read again under
     the schedule's lock.
     """
     lock_schedule(session, visit.schedule_id)
     session.refresh(visit)
+    if token_id is not None and moved_with(session, visit, token_id, appointment_at):
+        return  # a retry of the move that spent the token: it is done
+    before = VisitState.of(visit)
     if appointment_at is not None:
-        reschedule_visit(session, visit, appointment_at, reason, now)
+        if token_id is not None:
+            spend_token(session, visit, token_id)
+        reschedule_visit(session, visit, appointment_at, reason, now, holder=token_id)
         action, changed = "reschedule", "appointment-at"
     elif status == "cancelled":
         cancel_visit(visit, reason, now)
@@ -77,3 +90,27 @@ def change_visit(session, visit, *, reason, now, tenant, key, appointment_at=Non
     record_access(
         session, tenant=tenant, visits=[visit], action=action, fields=[changed, "reason"], key=key
     )
+    visit_changed(session, visit, before, now)
+
+
+def moved_with(session, visit, token_id, appointment_at):
+    """Whether the token already moved this visit to this time."""
+    spent = session.get(SpentVisitToken, token_id)
+    return (
+        spent is not None
+        and spent.visit_id == visit.id
+        and as_utc(visit.starts_at) == appointment_at
+    )
+
+
+def spend_token(session, visit, token_id):
+    """Record that the token moves `visit` and end its hold; refused when the token has
+    booked or moved a visit before (a token is good for one booking or one move)."""
+    used = session.scalar(select(Visit.id).where(Visit.token_id == token_id))
+    if used is not None or session.get(SpentVisitToken, token_id) is not None:
+        raise TokenSpent("This visit token has been used already; ask for a new one.")
+    session.add(
+        SpentVisitToken(token_id=token_id, health_system_id=visit.health_system_id,
+                        visit_id=visit.id)
+    )  # fmt: skip
+    release_hold(session, visit.health_system_id, token_id)

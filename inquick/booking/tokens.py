@@ -50,13 +50,18 @@ def key_id(secret):
     return hashlib.sha256(f"inquick visit tokens {secret}".encode()).hexdigest()[:16]
 
 
-def issue_token(secret, *, health_system, schedule_id, slot_start, now, api_key_id):
-    """A signed token for one booking of `slot_start` on the schedule."""
+def new_token_id():
+    """A token's `jti`: drawn before the token is signed, since its hold is named by it."""
+    return uuid.uuid4().hex
+
+
+def issue_token(secret, *, health_system, schedule_id, slot_start, now, api_key_id, token_id):
+    """A signed token, `token_id`, for one booking of `slot_start` on the schedule."""
     claims = {
         "iss": ISSUER,
         "iat": int(now.timestamp()),
         "exp": int((now + LIFETIME).timestamp()),
-        "jti": uuid.uuid4().hex,
+        "jti": token_id,
         "hs": health_system.id,
         "mode": health_system.mode,
         "sch": schedule_id,

@@ -29,8 +29,6 @@ class Link:
     select: object
     parent: object
     order: tuple = ()
-    # Narrow by `= ANY(array)` (a union's arms each take the condition) instead of a set.
-    narrowed_as_array: bool = False
     held_key: object = None
     on_target: tuple | None = None
 

@@ -391,9 +391,7 @@ class Reader:
 
 def parents_of(link):
     """The pairs of `link` for the parents bound as `parents`, as a subquery."""
-    return link.narrowed(
-        lambda parent: InValues(parent, key=PARENTS, as_array=link.narrowed_as_array)
-    )
+    return link.narrowed(lambda parent: InValues(parent, key=PARENTS))
 
 
 def parent_keys(records):

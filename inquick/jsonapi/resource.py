@@ -312,3 +312,7 @@ class Resource:
     def settle(self, obj):
         """Complete and cross-check an object after a write: the errors found, if any."""
         return []
+
+    def written(self, obj):
+        """Called once a write of `obj` is complete and checked, before it commits: what the
+        write brings about in the same transaction (an event in an outbox). Default: none."""

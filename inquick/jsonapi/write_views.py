@@ -2,7 +2,7 @@
 
 A type takes part by declaring which relationships are writable, defining `new_object`,
 and where it needs to, overriding the other write hooks of its `Resource` (`lock`,
-`assign`, `settle`). Every write commits once, at the end of the request, through
+`assign`, `settle`, `written`). Every write commits once, at the end of the request, through
 `commit`: a uniqueness or reference conflict the database finds at that moment (two
 clients racing for one id) is a 409, and a row deleted meanwhile a 404.
 """
@@ -128,6 +128,7 @@ def apply_changes(resource, obj, values, linkage):
         problems = resource.settle(obj)
     if problems:
         raise ErrorList(problems)
+    resource.written(obj)
 
 
 def stored_resource_answer(resource, obj, params, status):
@@ -190,6 +191,7 @@ def change_linkage(resource, object_id, *, name, how):
         problems = resource.settle(obj)
     if problems:
         raise ErrorList(problems)
+    resource.written(obj)
     commit(f"The change conflicts with another {resource.type} resource.")
     return show_related(resource, object_id, name, identifiers_only=True)
 

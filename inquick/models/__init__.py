@@ -11,6 +11,7 @@ from inquick.models.catalog import (
     Service,
 )
 from inquick.models.catalog_state import CatalogState
+from inquick.models.holds import SlotHold, SpentVisitToken
 from inquick.models.schedules import Schedule, ScheduleException, WeeklyWindow
 from inquick.models.tenancy import ApiKey, HealthSystem, PartnerHostname
 from inquick.models.visits import (
@@ -19,6 +20,7 @@ from inquick.models.visits import (
     VisitSettings,
     VisitValidation,
 )
+from inquick.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey",
@@ -36,8 +38,13 @@ __all__ = [
     "Schedule",
     "ScheduleException",
     "Service",
+    "SlotHold",
+    "SpentVisitToken",
     "Visit",
     "VisitSettings",
     "VisitValidation",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "WeeklyWindow",
 ]

@@ -24,7 +24,8 @@ CATALOG_TABLES = (
 )  # fmt: skip
 OTHER_TABLES = (
     "partner_hostnames", "api_keys", "visits", "confirmation_counters", "audit_entries",
-    "catalog_state",
+    "catalog_state", "slot_holds", "spent_visit_tokens", "webhook_endpoints", "webhook_events",
+    "webhook_deliveries",
 )  # fmt: skip
 
 

@@ -62,6 +62,8 @@ class Schedule(Timestamped, db.Model):
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     minimum_notice_minutes: Mapped[int] = mapped_column(Integer, default=60)
     booking_horizon_days: Mapped[int] = mapped_column(Integer, default=60)
+    # How long a visit token holds its seat (`inquick.booking.holds`); 0 holds nothing.
+    hold_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
     health_system = relationship("HealthSystem")
     location: Mapped[Location] = relationship()

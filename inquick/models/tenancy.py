@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inquick.extensions import db
@@ -30,6 +30,10 @@ class HealthSystem(Timestamped, db.Model):
     gtm_container: Mapped[str | None] = mapped_column(String(40))
     gtag_conversion_event_id: Mapped[str | None] = mapped_column(String(120))
     gtag_id: Mapped[str | None] = mapped_column(String(40))
+    # SMART Scheduling Links: whether the system publishes its slots (`$bulk-publish`, no
+    # key needed), and the booking page their deep links open.
+    publishes_slots: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    booking_url: Mapped[str | None] = mapped_column(String(500))
 
     hostnames: Mapped[list["PartnerHostname"]] = relationship(
         back_populates="health_system", cascade="all, delete-orphan"

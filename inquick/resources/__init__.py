@@ -17,6 +17,8 @@ from inquick.resources import (
     visit_settings,
     visit_tokens,
     visits,
+    webhook_deliveries,
+    webhook_endpoints,
 )
 
 # The types relationships, `include` and `fields[TYPE]` may name: registered here, in one
@@ -34,6 +36,8 @@ register(
     visit_settings.visit_settings,
     validations.validations,
     api_keys.api_keys,
+    webhook_endpoints.webhook_endpoints,
+    webhook_deliveries.webhook_deliveries,
 )
 
 
@@ -55,6 +59,8 @@ def init_app(app):
         visit_settings.blueprint,
         validations.blueprint,
         api_keys.blueprint,
+        webhook_endpoints.blueprint,
+        webhook_deliveries.blueprint,
     ]
     for blueprint in blueprints:
         for index, prefix in enumerate(API_PREFIXES):

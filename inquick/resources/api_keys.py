@@ -20,18 +20,12 @@ from inquick.jsonapi.query import QueryParams, check_parameter_names
 from inquick.jsonapi.request_document import read_resource_object
 from inquick.jsonapi.views import add_resource_routes, find, read_one
 from inquick.models import ApiKey, HealthSystem
-from inquick.models.base import as_utc
 from inquick.ratelimit import key_limit
-from inquick.resources.base import CatalogResource, dasherize
+from inquick.resources.base import CatalogResource, dasherize, moment
 
 blueprint = Blueprint("api-keys", __name__)
 # Patient data and keys: no cache may keep an answer (and none carries an ETag).
 blueprint.after_request(never_stored)
-
-
-def moment(value):
-    """RFC 3339 with its offset, also for the naive UTC times SQLite hands back."""
-    return as_utc(value).isoformat() if value is not None else None
 
 
 def scope_list(scopes):

@@ -10,7 +10,7 @@ from webargs import fields
 from inquick.auth.keys import require_scope
 from inquick.booking.availability import slots
 from inquick.booking.reservations import NotOffered, duration_of, offered_type
-from inquick.booking.schedule_rules import booked_intervals, local_day_bounds, published_rules
+from inquick.booking.schedule_rules import local_day_bounds, published_rules, taken_seats
 from inquick.extensions import db
 from inquick.jsonapi.document import api_root, request_url
 from inquick.jsonapi.errors import InvalidQueryParameter, NotFound
@@ -99,17 +99,19 @@ def available_appointment_times():
         plans.append((schedule, kind, *date_range(schedule, args, now)))
     earliest = min(local_day_bounds(p[2], p[3])[0] for p in plans)
     latest = max(local_day_bounds(p[2], p[3])[1] for p in plans)
-    booked = booked_intervals(db.session, [s.id for s in schedules], earliest, latest)
+    taken = taken_seats(db.session, [s.id for s in schedules], earliest, latest, now)
     data = [
-        availability_object(schedule, kind, start, end, booked[schedule.id], now, args)
+        availability_object(schedule, kind, start, end, taken, now, args)
         for schedule, kind, start, end in plans
     ]
     return document_response({"jsonapi": JSONAPI, "links": {"self": request_url()}, "data": data})
 
 
-def availability_object(schedule, kind, start, end, booked, now, args):
-    """One schedule's entry: its times, and its slots with room when asked for all."""
-    found = slots(schedule.rules, duration_of(kind, schedule), booked, start, end, now)
+def availability_object(schedule, kind, start, end, taken, now, args):
+    """One schedule's entry: its times, and, when asked for all, every slot with the seats
+    it has left and those visit tokens hold."""
+    duration = duration_of(kind, schedule)
+    found = slots(schedule.rules, duration, taken.of(schedule.id), start, end, now)
     if args["available_only"]:
         found = [slot for slot in found if slot.remaining > 0]
     attributes = {
@@ -120,8 +122,15 @@ def availability_object(schedule, kind, start, end, booked, now, args):
         "times": [slot.start.isoformat() for slot in found],
     }
     if not args["available_only"]:
+        # The same slots counting visits only: the difference is what holds take.
+        unheld = slots(schedule.rules, duration, taken.booked[schedule.id], start, end, now)
         attributes["slots"] = [
-            {"time": slot.start.isoformat(), "remaining-capacity": slot.remaining} for slot in found
+            {
+                "time": slot.start.isoformat(),
+                "remaining-capacity": slot.remaining,
+                "held": without_holds.remaining - slot.remaining,
+            }
+            for slot, without_holds in zip(found, unheld, strict=True)
         ]
     schedule_url = f"{api_root()}/schedules/{schedule.id}"
     return {

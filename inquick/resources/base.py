@@ -1,4 +1,5 @@
-"""What every catalog type shares: tenant scoping, slugs, dasherized names, scopes."""
+"""What every catalog type shares: tenant scoping, slugs, dasherized names, RFC 3339
+times, scopes."""
 
 from flask import Blueprint, g
 from marshmallow import ValidationError, validate
@@ -15,6 +16,7 @@ from inquick.jsonapi.resource import Filter, Resource
 from inquick.jsonapi.views import add_resource_routes
 from inquick.jsonapi.write_views import add_write_routes
 from inquick.models import Schedule
+from inquick.models.base import as_utc
 from inquick.models.catalog_state import CATALOG_VERSION
 
 # Validators shared by the catalog schemas.
@@ -28,6 +30,11 @@ def not_blank(value):
 
 def dasherize(name):
     return name.replace("_", "-")
+
+
+def moment(value):
+    """RFC 3339 with its offset, also for the naive UTC times SQLite hands back."""
+    return as_utc(value).isoformat() if value is not None else None
 
 
 # The caller's health system, read each time a statement runs: read statements are built

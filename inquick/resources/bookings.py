@@ -1,34 +1,38 @@
 """bookings: a patient's own booking, found by its booking reference with a partner key.
 
 A partner's site (scope `visits:create`, the scope that books) lets a patient read their
-booking, cancel it or add it to a calendar with nothing but the reference they were
-given. A booking shows the appointment (when, where, with whom, what, its status) and
-never the patient's data; every lookup costs against the lookup limits (a reference is
-a credential) and every read or change is audited like any access to a visit.
+booking, cancel it, move it (with a visit token for the new time) or add it to a calendar
+with nothing but the reference they were given. A booking shows the appointment (when,
+where, with whom, what, its status) and never the patient's data; every lookup costs
+against the lookup limits (a reference is a credential) and every read or change is
+audited like any access to a visit.
 """
 
 import hashlib
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from inquick.auth.keys import require_scope
 from inquick.booking.audit import record_access
 from inquick.booking.calendar import CalendarEntry, calendar_file
+from inquick.booking.patient_moves import TOKEN_POINTER, check_move_token
 from inquick.booking.references import read_reference, shown
 from inquick.booking.service import change_visit
+from inquick.booking.tokens import TokenRefused, read_token
+from inquick.config import verifying_secrets
 from inquick.extensions import db
 from inquick.jsonapi.conditional import never_stored
 from inquick.jsonapi.document import api_root
 from inquick.jsonapi.errors import Conflict, InvalidDocument, NotFound, Unprocessable
 from inquick.jsonapi.media import JSONAPI, document_response
 from inquick.jsonapi.query import check_parameter_names
-from inquick.jsonapi.request_document import read_resource_object
+from inquick.jsonapi.request_document import read_body, read_resource_object
 from inquick.models import Schedule, Visit
 from inquick.models.base import as_utc
-from inquick.ratelimit import spend_for_lookup
+from inquick.ratelimit import spend_for_address, spend_for_lookup
 from inquick.resources.visits import local_time, read_change
 
 blueprint = Blueprint("bookings", __name__)
@@ -125,9 +129,11 @@ def show_booking(reference):
 
 @blueprint.patch("/bookings/<reference>")
 @require_scope("visits:create")
-def cancel_booking(reference):
-    """PATCH /bookings/{reference}: the patient cancels, saying why (`status: cancelled`
-    and `reason`); the slot is free at once, as when a `visits:write` key cancels."""
+def change_booking(reference):
+    """PATCH /bookings/{reference}: the patient cancels, saying why (`status: cancelled` and
+    `reason`), or moves the booking to the time of a visit token for its schedule
+    (`appointment-at` and `reason`, the token in the document's `meta`), atomically, as a
+    `visits:write` key reschedules."""
     check_parameter_names(request.args, allowed_families=())
     data = read_resource_object("bookings", allow_id=True)
     if "id" not in data:
@@ -139,16 +145,36 @@ def cancel_booking(reference):
             "A booking's relationships cannot be changed.", pointer="/data/relationships"
         )
     changes = read_change(data.get("attributes", {}))
-    if changes.get("status") != "cancelled":
+    if "status" in changes and changes["status"] != "cancelled":
         raise Unprocessable(
-            "A patient's change of a booking is a cancellation: status must be cancelled.",
+            "A patient changes a booking by cancelling it or moving it: status must be cancelled.",
             pointer="/data/attributes/status",
         )
+    now = datetime.now(UTC)
+    token = move_token(now) if "appointment_at" in changes else None
     visit = find_booking(reference)
-    change_visit(db.session, visit, **changes, now=datetime.now(UTC), tenant=g.tenant,
-                 key=g.api_key)  # fmt: skip
+    if token is not None:
+        check_move_token(token, g.tenant, visit, changes["appointment_at"])
+        changes["token_id"] = token["jti"]
+    change_visit(db.session, visit, **changes, now=now, tenant=g.tenant, key=g.api_key)
     db.session.commit()
     return document_response(booking_document(visit))
+
+
+def move_token(now):
+    """The claims of the visit token in the document's `meta`, which a move needs."""
+    meta = read_body().get("meta")
+    token = meta.get("visit-token") if isinstance(meta, dict) else None
+    if not isinstance(token, str):
+        raise Unprocessable(
+            "Moving a booking takes a visit token for the new time, as meta.visit-token.",
+            pointer=TOKEN_POINTER,
+        )
+    try:
+        return read_token(verifying_secrets(current_app), token, now)
+    except TokenRefused as refusal:
+        spend_for_address()  # a refused token counts like a refused key
+        raise Unprocessable(str(refusal), pointer=TOKEN_POINTER) from None
 
 
 @blueprint.get("/bookings/<reference>/calendar")

@@ -7,6 +7,7 @@ from inquick.jsonapi.write_views import refuse
 from inquick.models import HealthSystem
 from inquick.resources.base import (
     TENANT,
+    URL,
     CatalogResource,
     catalog_blueprint,
     dasherize,
@@ -22,6 +23,10 @@ class HealthSystemSchema(Schema):
     gtm_container = fields.Str(allow_none=True)
     gtag_conversion_event_id = fields.Str(allow_none=True)
     gtag_id = fields.Str(allow_none=True)
+    # SMART Scheduling Links: slots published at /fhir/r4/{hostname}/$bulk-publish (no key),
+    # their booking deep links opening `booking-url`.
+    publishes_slots = fields.Bool()
+    booking_url = fields.Str(allow_none=True, validate=URL)
 
     class Meta:
         type_ = "health-systems"

@@ -7,7 +7,7 @@ import marshmallow
 from flask import g, request
 from marshmallow import validate
 from marshmallow_jsonapi import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from inquick.auth.keys import require_scope
 from inquick.booking.audit import record_access
@@ -31,10 +31,19 @@ from inquick.jsonapi.resource import Filter
 from inquick.jsonapi.views import find
 from inquick.jsonapi.write_views import commit
 from inquick.models import InsurancePlan, Schedule, Service
-from inquick.models.coverage import effective
+from inquick.models.coverage import plans_of_each_schedule
 from inquick.resources.base import CatalogResource, catalog_blueprint, dasherize, not_blank
+from inquick.webhooks.schedule_events import availability_changed, changed_attributes
 
 AGE_DIRECTIONS = ("older", "younger")
+# The rules a schedule's free times are computed from, by the names a write gives them: a
+# change of any is announced (`schedule.availability-changed`).
+AVAILABILITY_RULES = {
+    "time_zone_name": "time-zone-name", "weekly_windows": "hours", "exceptions": "exceptions",
+    "slot_interval_minutes": "slot-interval-minutes", "capacity": "capacity",
+    "minimum_notice_minutes": "minimum-notice-minutes",
+    "booking_horizon_days": "booking-horizon-days", "appointment_types": "appointment-types",
+}  # fmt: skip
 
 
 class ScheduleSchema(Schema):
@@ -61,6 +70,8 @@ class ScheduleSchema(Schema):
     capacity = fields.Int(validate=validate.Range(1, 1000))
     minimum_notice_minutes = fields.Int(validate=validate.Range(0, 90 * 24 * 60))
     booking_horizon_days = fields.Int(validate=validate.Range(1, 730))
+    # At most a visit token's lifetime: a hold outliving its token would hold for no one.
+    hold_minutes = fields.Int(validate=validate.Range(0, 30))
     location = fields.Relationship(type_="locations", required=True)
     provider = fields.Relationship(type_="providers", required=True)
     service = fields.Relationship(type_="services")
@@ -109,19 +120,28 @@ class ScheduleResource(CatalogResource):
             ]
         return []
 
+    def written(self, schedule):
+        """A change of a stored schedule's rules is announced in the change's transaction."""
+        if not inspect(schedule).persistent:
+            return  # a new schedule: nobody has read its times yet
+        with db.session.no_autoflush:  # a flush would clear the history the change is read from
+            changed = changed_attributes(schedule, AVAILABILITY_RULES)
+        if changed:
+            names = [AVAILABILITY_RULES[name] for name in changed]
+            availability_changed(db.session, schedule, names, datetime.now(UTC))
+
 
 def plans_in_effect():
     """The plans each schedule accepts, through the override chain, by plan id.
 
-    Narrowed by the union's own schedule column, which PostgreSQL pushes into every arm
-    of the union: the resolution runs for the schedules asked about, not for all.
+    Resolved for the schedules asked about only, one schedule at a time: a read knows its
+    schedules, and each costs a few index lookups whatever the size of the catalog.
     """
+    accepted = plans_of_each_schedule().subquery("accepted")
     statement = select(
-        effective.c.schedule_id.label("parent"), effective.c.insurance_plan_id.label("target")
+        accepted.c.schedule_id.label("parent"), accepted.c.insurance_plan_id.label("target")
     )
-    return Link(
-        statement, effective.c.schedule_id, order=(InsurancePlan.slug,), narrowed_as_array=True
-    )
+    return Link(statement, accepted.c.schedule_id, order=(InsurancePlan.slug,))
 
 
 def is_uuid(text):

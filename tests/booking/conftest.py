@@ -33,7 +33,11 @@ def open_every_day(opens=time(8), closes=time(18)):
 
 @pytest.fixture
 def schedule(tenant, physical):
-    """Open 08:00-18:00 New York time every day, 30-minute slots, one patient at a time."""
+    """Open 08:00-18:00 New York time every day, 30-minute slots, one patient at a time.
+
+    Its tokens hold nothing, so that a test can ask for several tokens for one slot and
+    race them; holds are tested on schedules that hold (tests/booking/test_slot_holds.py).
+    """
     return factories.ScheduleFactory(
         health_system=tenant,
         time_zone_name="America/New_York",
@@ -42,7 +46,18 @@ def schedule(tenant, physical):
         slot_interval_minutes=30,
         capacity=1,
         minimum_notice_minutes=0,
+        hold_minutes=0,
     )
+
+
+@pytest.fixture
+def holding(tenant, physical):
+    """Like `schedule`, but its tokens hold their seat for 10 minutes."""
+    return factories.ScheduleFactory(
+        health_system=tenant, time_zone_name="America/New_York",
+        weekly_windows=open_every_day(), appointment_types=[physical],
+        slot_interval_minutes=30, capacity=1, minimum_notice_minutes=0, hold_minutes=10,
+    )  # fmt: skip
 
 
 def tomorrow_at(hour, minute=0):

@@ -13,7 +13,7 @@ from inquick.auth.keys import PARTNER_SCOPES
 from inquick.booking.references import ALPHABET, LENGTH, new_reference, read_reference, shown
 from inquick.models import AuditEntry, Visit
 from tests import factories
-from tests.booking.conftest import PATIENT, post_visit, visit_body
+from tests.booking.conftest import PATIENT, post_visit, request_token, visit_body
 from tests.conftest import Api, make_key
 
 SHOWN = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
@@ -160,12 +160,15 @@ def test_a_patient_cancels_by_reference_and_the_slot_is_free_again(
     ("attributes", "pointer"),
     [
         ({"status": "completed"}, "/data/attributes/status"),
-        ({"status": None, "appointment-at": "2030-01-01T10:00:00-05:00"}, None),
+        # A move needs a visit token for the new time (tests/booking/test_moves_by_reference.py).
+        ({"status": None, "appointment-at": "2030-01-01T10:00:00-05:00"}, "/meta/visit-token"),
         ({"reason": ""}, "/data/attributes/reason"),
         ({"email": "x@example.org"}, "/data/attributes/email"),
     ],
 )
-def test_a_patient_can_only_cancel(session, partner, booked, attributes, pointer):
+def test_a_patient_cancels_or_moves_with_a_token_and_nothing_else(
+    session, partner, booked, attributes, pointer
+):
     reference = reference_of(booked)
     body = cancellation(reference, **attributes)
     body["data"]["attributes"] = {
@@ -221,10 +224,11 @@ def calendar_of(api, reference):
     return calendar, event
 
 
-def test_the_readme_walk_book_look_up_add_to_calendar_cancel(
+def test_the_readme_walk_book_look_up_add_to_calendar_move_cancel(
     session, booking_api, partner, schedule, slot, token_for
 ):
-    # Book (the answer gives the reference), look it up, add it to a calendar, cancel it.
+    # Book (the answer gives the reference), look it up, add it to a calendar, move it,
+    # cancel it.
     answer = post_visit(booking_api, token_for(slot), visit_body(schedule, slot))
     reference = answer.json["data"]["attributes"]["booking-reference"]
     assert partner.get(f"/bookings/{reference}").json["data"]["attributes"]["status"] == (
@@ -256,12 +260,29 @@ def test_the_readme_walk_book_look_up_add_to_calendar_cancel(
     assert (str(event["UID"]), int(event["SEQUENCE"])) == (uid, 1)
     assert event.decoded("DTSTART") == later
 
+    # The patient moves it themselves, with a visit token for the new time.
+    latest = slot + timedelta(hours=3)
+    token = request_token(partner, schedule, latest).get_data(as_text=True)
+    move = {
+        "data": {
+            "type": "bookings",
+            "id": reference,
+            "attributes": {"appointment-at": latest.isoformat(), "reason": "Later suits me."},
+        },
+        "meta": {"visit-token": token},
+    }
+    assert partner.patch(f"/bookings/{reference}", move).status_code == 200
+    _, event = calendar_of(partner, reference)
+    assert (str(event["UID"]), int(event["SEQUENCE"]), event.decoded("DTSTART")) == (
+        uid, 2, latest,
+    )  # fmt: skip
+
     cancelled = partner.patch(f"/bookings/{reference}", cancellation(reference))
     assert cancelled.status_code == 200
     calendar, event = calendar_of(partner, reference)
     assert str(calendar["METHOD"]) == "CANCEL"
     assert str(event["STATUS"]) == "CANCELLED"
-    assert (str(event["UID"]), int(event["SEQUENCE"])) == (uid, 2)
+    assert (str(event["UID"]), int(event["SEQUENCE"])) == (uid, 3)
 
 
 def test_a_sandbox_key_sees_only_sandbox_bookings(client, session, tenant, booked):

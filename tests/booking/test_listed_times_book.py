@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from inquick.auth.keys import SCOPES, issue_key
-from inquick.booking.tokens import issue_token
+from inquick.booking.tokens import issue_token, new_token_id
 from inquick.demo import DEMO_HOSTNAME, seed
 from inquick.extensions import db
 from inquick.models import HealthSystem, Location, Schedule, WeeklyWindow
@@ -92,6 +92,7 @@ def build(session, tenant, shape):
         slot_interval_minutes=shape["interval"],
         capacity=shape["capacity"],
         minimum_notice_minutes=0,
+        hold_minutes=0,  # every candidate is asked for: tokens that held would fill the day
     )
     midnight = datetime.combine(day, time(0), tzinfo=zone)
     for step, minutes in shape["visits"]:
@@ -153,7 +154,7 @@ def signed(app, tenant, schedule, at, key_id):
     """A token for `at`, signed as GET /visit-token signs one, whether or not it would."""
     return issue_token(
         app.config["TOKEN_SECRET"], health_system=tenant, schedule_id=schedule.id,
-        slot_start=at, now=datetime.now(UTC), api_key_id=key_id,
+        slot_start=at, now=datetime.now(UTC), api_key_id=key_id, token_id=new_token_id(),
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from inquick.booking.tokens import issue_token
+from inquick.booking.tokens import issue_token, new_token_id
 from inquick.models import Visit
 from tests import factories
 from tests.booking.conftest import (
@@ -122,6 +122,7 @@ def refused_tokens(app, token, tenant, slot, schedule):
             slot_start=slot,
             now=datetime.now(UTC) - timedelta(minutes=31),
             api_key_id=claims["key"],
+            token_id=new_token_id(),
         ),
         "not a token": "hello",
     }

@@ -1,7 +1,9 @@
 """The insurance override chain: schedule replaces location replaces region replaces system."""
 
 import pytest
+from sqlalchemy import select
 
+from inquick.models.coverage import effective, plans_of_each_schedule
 from tests import factories
 
 
@@ -78,3 +80,27 @@ def test_the_plan_list_holds_plans_of_active_schedules_only(api, chain, tenant):
     # created, before any schedule accepts it, must be readable and linkable).
     assert api.get("/insurance-plans/own").status_code == 200
     assert api.get("/insurance-plans/unused").status_code == 200
+
+
+def test_the_union_and_the_walk_one_schedule_at_a_time_agree(session, chain, tenant, other_tenant):
+    """The filters read the chain as a union, a page's plans one schedule at a time: every
+    schedule takes the same plans from both, whichever level it takes them from."""
+    plans, _schedules = chain
+    # A region listing nothing and a location without one fall through to the defaults;
+    # another system's default plan is never one of them.
+    factories.InsurancePlanFactory(health_system=other_tenant, accepted_by_default=True)
+    quiet_region = factories.RegionFactory(health_system=tenant)
+    for location in (factories.LocationFactory(health_system=tenant, region=quiet_region),
+                     factories.LocationFactory(health_system=tenant)):  # fmt: skip
+        factories.ScheduleFactory(health_system=tenant, location=location)
+    factories.ScheduleFactory(health_system=tenant, active=False, insurance_plans=[plans["own"]])
+    session.flush()
+
+    def pairs(statement):
+        return sorted(session.execute(statement).all())
+
+    walked = plans_of_each_schedule().subquery()
+    union = pairs(select(effective.c.schedule_id, effective.c.insurance_plan_id))
+    assert union == pairs(select(walked.c.schedule_id, walked.c.insurance_plan_id))
+    assert {plan for _, plan in union} == {plans[n].id for n in ("own", "location", "region",
+                                                                 "system")}  # fmt: skip

@@ -23,6 +23,8 @@ SPEC = HERE.parent.parent / "spec" / "openapi.yaml"
 SPEC_URI = "urn:inquick:openapi"
 API_PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
 JSONAPI = "application/vnd.api+json"
+# Media types whose bodies are JSON, checked against the spec's schemas.
+JSON_MEDIA_TYPES = (JSONAPI, "application/json", "application/fhir+json")
 
 
 def pointer_token(text):
@@ -108,7 +110,7 @@ class Conformance:
         mimetype = response.mimetype
         where = f"{request.method} {request.path} -> {response.status_code}"
         problems = []
-        document = json.loads(body) if body and mimetype in (JSONAPI, "application/json") else None
+        document = json.loads(body) if body and mimetype in JSON_MEDIA_TYPES else None
         if document is not None and mimetype == JSONAPI:
             problems += described_error(f"{where}: JSON:API", self.jsonapi, document)
         if request.url_rule is None:  # no route: nothing in the spec to compare with

@@ -68,14 +68,14 @@ def attribute_date_cases(operation):
 def calendar_end_answer(operation, attribute, value):
     """A body's date at a calendar's end: a schedule's exception and a past birthdate are kept
     as sent, a future birthdate is refused. A visit's time there is no slot: a booking must
-    name its token's slot (422), and moving a visit out of its schedule's horizon is a
-    conflict, as it is for any time out there."""
+    name its token's slot (422), as must a patient's move by booking reference, and moving
+    a visit out of its schedule's horizon is a conflict, as it is for any time out there."""
     pointer = f"/data/attributes/{attribute}"
     if attribute == "exceptions":
         return Stored(attribute, [{**HOURS["exceptions"][0], "date": value}])
     if attribute == "birthdate" and value < date.today().isoformat():
         return Stored(attribute, value)
-    if operation.method == "patch":
+    if operation.method == "patch" and operation.path != "/bookings/{reference}":
         return Refused(409, "conflict", None)
     return refused_body(pointer, 422, "unprocessable")
 

@@ -129,19 +129,39 @@ BODIES = {
             relationships={"schedule": to_one("schedules", w.first["schedules"])},
         ),
     ),
+    # A move (the richer change): to the slot the world's visit token holds.
     ("/bookings/{reference}", "patch"): (
         "reason",
-        lambda w, ids: resource(
-            "bookings", {"status": "cancelled", "reason": "Changed"}, ids["reference"]
-        ),
+        lambda w, ids: {
+            **resource(
+                "bookings", {"appointment-at": w.slot, "reason": "Changed"}, ids["reference"]
+            ),
+            "meta": {"visit-token": w.token},
+        },
     ),
     ("/validations/{validation_id}", "patch"): (
         "message",
         lambda w, ids: resource("validations", {"message": "Changed"}, ids["validation_id"]),
     ),
+    ("/webhook-endpoints", "post"): (
+        "description",
+        lambda w, ids: resource(
+            "webhook-endpoints",
+            {"url": "https://93.184.216.34/made-here", "description": "Made here"},
+        ),
+    ),
+    ("/webhook-endpoints/{id}", "patch"): (
+        "description",
+        lambda w, ids: resource("webhook-endpoints", {"description": "Changed"}, ids["id"]),
+    ),
 }
 # Creates that take no client-generated id: any id, of any JSON type, is a 403.
-NO_CLIENT_IDS = {("/api-keys", "post"), ("/visits", "post"), ("/validations", "post")}
+NO_CLIENT_IDS = {
+    ("/api-keys", "post"),
+    ("/visits", "post"),
+    ("/validations", "post"),
+    ("/webhook-endpoints", "post"),
+}
 
 
 def path_type(path):

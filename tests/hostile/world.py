@@ -10,6 +10,8 @@ from inquick.models import (
     AuditEntry,
     ConfirmationCounter,
     ScheduleException,
+    SlotHold,
+    SpentVisitToken,
     VisitSettings,
     VisitValidation,
     WeeklyWindow,
@@ -109,6 +111,23 @@ def populate(session):
     session.flush()
     audited = {"visit_id": visit.id, "key_id": key.id, "action": "read", "fields": ["first-name"]}
     session.add(AuditEntry(health_system_id=system.id, **audited))
+    # A seat held on the second schedule (away from the slots the walk books), and a token
+    # that moved the visit.
+    session.add_all([
+        SlotHold(
+            token_id="held-by-the-walk", health_system_id=system.id, schedule_id=schedules[1].id,
+            starts_at=tomorrow_at(9), ends_at=tomorrow_at(9) + timedelta(minutes=30),
+            expires_at=datetime.now(ZONE) + timedelta(minutes=10), api_key_id=key.id,
+            client_digest="0" * 32,
+        ),
+        SpentVisitToken(token_id="spent-by-the-walk", health_system_id=system.id,
+                        visit_id=visit.id),
+    ])  # fmt: skip
+    # A webhook endpoint taking every event, with one delivery in its log.
+    endpoint = factories.WebhookEndpointFactory(health_system_id=system.id)
+    event = factories.WebhookEventFactory(health_system_id=system.id)
+    delivery = factories.WebhookDeliveryFactory(endpoint=endpoint, event=event)
+    first.update({"webhook-endpoints": endpoint.id, "webhook-deliveries": delivery.id})
     first.update({"validations": rule.id, "visits": visit.id, "api-keys": str(key.id)})
     first["bookings"] = shown(visit.booking_reference)
     return first, second, secret

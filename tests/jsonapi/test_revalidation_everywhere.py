@@ -13,7 +13,8 @@ HOST = "tenant-a.example.org"
 GETS = sorted(
     (path, operation)
     for path, item in CONFORMANCE.spec["paths"].items()
-    if "$ref" not in item and "get" in item and path.startswith("/")
+    # The FHIR API's reads are walked by tests/fhir/test_revalidation.py.
+    if "$ref" not in item and "get" in item and path.startswith("/") and "/fhir/" not in path
     for operation in [item["get"]]
 )
 REVALIDATED = [path for path, operation in GETS if "304" in operation["responses"]]

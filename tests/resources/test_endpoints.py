@@ -149,6 +149,7 @@ def catalog(tenant):
             "references": shown(visit.booking_reference),  # <reference>: a booking's
             "api-keys": str(stored_key(tenant).id),
             "validations": stored_validation(schedule).id,
+            **webhook_ids(tenant),
         },
     }
 
@@ -158,6 +159,14 @@ def stored_validation(schedule):
     schedule.visit_validations.append(rule)
     db.session.flush()
     return rule
+
+
+def webhook_ids(system):
+    """An endpoint of the system, and a delivery in its log."""
+    endpoint = factories.WebhookEndpointFactory(health_system_id=system.id)
+    event = factories.WebhookEventFactory(health_system_id=system.id)
+    delivery = factories.WebhookDeliveryFactory(endpoint=endpoint, event=event)
+    return {"webhook-endpoints": endpoint.id, "webhook-deliveries": delivery.id}
 
 
 def stored_key(system):
@@ -186,6 +195,8 @@ HEALTH_SYSTEM = {
     "gtm-container": "GTM-W1NT3R",
     "gtag-conversion-event-id": None,
     "gtag-id": None,
+    "publishes-slots": False,
+    "booking-url": None,
 }
 FEESTPORT = {
     "name": "Feestport Clinic",

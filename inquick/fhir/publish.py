@@ -1,0 +1,177 @@
+"""SMART Scheduling Links: a health system's slots published for discovery, as bulk files.
+
+The manifest (`$bulk-publish`) lists NDJSON files of the system's Locations, Practitioners
+(the schedules' actors), Schedules and Slots, one Slot file per state its locations are
+in. Every file is written a batch of rows at a time, so a system of any size is published
+without holding more than a batch in memory. Nothing here reads a visit beyond the seats
+it takes: the files are the catalog and the computed slots, and hold no patient data.
+
+`_since` narrows the Location, Practitioner and Schedule files to the rows changed since
+then. Slot files always hold every current slot, as the guide lets a server do: slots
+change with each booking, each hold taken or given back and each passing hour, and not
+every one of those leaves a time to compare with.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import orjson
+from sqlalchemy import or_, select
+
+from inquick.fhir.catalog import service_concept
+from inquick.fhir.codes import BOOKING_DEEP_LINK, BOOKING_PHONE
+from inquick.fhir.ids import logical_id
+from inquick.fhir.reads import Rows
+from inquick.fhir.schedules import local_instant
+from inquick.fhir.slots import Window, read_slots, slot_resource
+from inquick.fhir.types import LOCATIONS, PRACTITIONERS, SCHEDULES
+from inquick.models import HealthSystem, Location, Provider, Schedule
+
+BATCH = 500
+# The operation, as the CapabilityStatement of a system that publishes lists it.
+BULK_PUBLISH = ("bulk-publish", "http://hl7.org/fhir/uv/smart-scheduling-links/specification.html")
+# The file of the slots of locations with no state.
+NO_STATE = "none"
+
+
+def publication(session, system_id):
+    """(whether the system publishes its slots, the booking page of their deep links)."""
+    statement = select(HealthSystem.publishes_slots, HealthSystem.booking_url)
+    return tuple(session.execute(statement.where(HealthSystem.id == system_id)).one())
+
+
+def state_token(state):
+    """A state as a file name's part: `ME` -> `ME`, `New York` -> `NEW-YORK`."""
+    return re.sub(r"[^A-Z0-9]+", "-", (state or "").upper()).strip("-") or NO_STATE
+
+
+def published_states(session, tenant_id):
+    """The states of the locations of the system's active schedules, each once."""
+    rows = session.execute(
+        select(Location.state)
+        .join(Schedule, Schedule.location_id == Location.id)
+        .where(Schedule.health_system_id == tenant_id, Schedule.active)
+        .distinct()
+    )
+    return sorted({state for (state,) in rows}, key=lambda s: (s is None, s or ""))
+
+
+def manifest(request_url, base, states, since, now):
+    """The manifest: when it was published, what was asked, and the files to fetch."""
+    after = f"?{urlencode({'_since': since})}" if since else ""
+    files = f"{base}/$bulk-publish"
+    output = [
+        {"type": published.type, "url": f"{files}/{name}.ndjson{after}"}
+        for name, published in CATALOG_FILES.items()
+    ]
+    by_token = {}
+    for state in states:
+        by_token.setdefault(state_token(state), []).append(state)
+    for token, named in sorted(by_token.items()):
+        slots = {"type": "Slot", "url": f"{files}/slots-{token}.ndjson"}
+        if any(named):  # the states it holds, so a client fetches only those it serves
+            slots["extension"] = {"state": [state for state in named if state]}
+        output.append(slots)
+    return {
+        "transactionTime": local_instant(now.replace(microsecond=0)).replace("+00:00", "Z"),
+        "request": request_url,
+        "output": output,
+        "error": [],
+    }
+
+
+def ndjson(resources: Iterator[dict]) -> Iterator[bytes]:
+    """One resource a line."""
+    for resource in resources:
+        yield orjson.dumps(resource) + b"\n"
+
+
+def keyset(session, column, where):
+    """The values of `column` among the rows `where` lets through, ascending, `BATCH` at a
+    time (each batch one statement, starting after the last value of the one before)."""
+    last = None
+    while True:
+        statement = select(column).where(*where).order_by(column).limit(BATCH)
+        if last is not None:
+            statement = statement.where(column > last)
+        found = list(session.scalars(statement))
+        if not found:
+            return
+        yield found
+        last = found[-1]
+
+
+@dataclass(frozen=True)
+class CatalogFile:
+    """A file of catalog rows: its FHIR type, the rows, and the key it walks them by."""
+
+    type: str
+    rows: Rows
+    model: type
+    key: object
+    published: tuple = ()  # conditions a row must meet to be published
+
+
+CATALOG_FILES = {
+    "locations": CatalogFile("Location", LOCATIONS, Location, Location.slug),
+    "practitioners": CatalogFile("Practitioner", PRACTITIONERS, Provider, Provider.slug),
+    "schedules": CatalogFile("Schedule", SCHEDULES, Schedule, Schedule.id, (Schedule.active,)),
+}
+
+
+def catalog_file(session, published, tenant_id, context, since=()):
+    """The resources of a `CatalogFile`'s rows, those changed since `since`'s criteria."""
+    model = published.model
+    where = [model.health_system_id == tenant_id, *published.published]
+    where += [criterion.condition(model.updated_at) for criterion in since]
+    for keys in keyset(session, published.key, where):
+        for record in published.rows.by_ids([logical_id(key) for key in keys]):
+            yield published.rows.write(record, context)
+
+
+def deep_link(booking_url, schedule_id, start):
+    """The booking page, asked for the slot's schedule and time (its own query kept)."""
+    parts = urlsplit(booking_url)
+    query = [*parse_qsl(parts.query), ("schedule", schedule_id), ("time", local_instant(start))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def slot_extensions(slot, booking_url, phone):
+    """A published slot's booking deep link and phone, as far as the system has them."""
+    found = []
+    if booking_url:
+        link = deep_link(booking_url, slot.schedule_id, slot.start)
+        found.append({"url": BOOKING_DEEP_LINK, "valueUrl": link})
+    if phone:
+        found.append({"url": BOOKING_PHONE, "valueString": phone})
+    return found
+
+
+def slots_file(session, tenant_id, states, booking_url, context):
+    """Every current slot of the active schedules at locations in `states`, a batch of
+    schedules at a time: their records, rules and taken seats in three statements."""
+    named = [state for state in states if state is not None]
+    in_states = or_(
+        Location.state.in_(named), *([Location.state.is_(None)] if None in states else [])
+    )
+    located = select(Location.id).where(Location.health_system_id == tenant_id, in_states)
+    where = [
+        Schedule.health_system_id == tenant_id,
+        Schedule.active,
+        Schedule.location_id.in_(located),
+    ]
+    for ids in keyset(session, Schedule.id, where):
+        records = {record.id: record for record in SCHEDULES.by_ids(ids)}
+        found = read_slots(session, tenant_id, list(records), Window(), context.now)
+        for schedule_id in ids:  # schedule by schedule, as the keys come
+            if schedule_id not in found:
+                continue
+            record = records[schedule_id]
+            service = record.related["service"]
+            concept = service_concept(context, service) if service else None
+            phone = record.related["location"].attributes["phone"]
+            for slot in found[schedule_id]:
+                extensions = slot_extensions(slot, booking_url, phone)
+                yield slot_resource(slot, context, concept, extensions)

@@ -1,0 +1,218 @@
+"""The rows FHIR resources are written from: the JSON:API declarations of the same types,
+read through the same read path, with what FHIR shows beside them and its search filters.
+
+Each source extends a JSON:API schema (so every attribute is read as JSON:API reads it)
+with the columns FHIR needs besides (when a row last changed), and declares the filters
+of the FHIR search parameters over the same tables. Filter values arrive normalized by
+`inquick.fhir.search`: a tuple of occurrences (all must hold), each a tuple of
+alternatives (any may).
+"""
+
+from math import pi, sin
+
+from sqlalchemy import Float, and_, bindparam, false, func, or_, select
+
+from inquick.catalog.geo import haversine_term, point_values
+from inquick.fhir.ids import slug_is
+from inquick.jsonapi.fields import Computed
+from inquick.jsonapi.resource import Filter
+from inquick.models import Location, Provider, Schedule, Service, Visit
+from inquick.models.base import as_utc
+from inquick.resources.base import CatalogResource
+from inquick.resources.locations import LocationSchema
+from inquick.resources.providers import ProviderSchema
+from inquick.resources.schedules import ScheduleResource, ScheduleSchema
+from inquick.resources.simple import ServiceSchema
+from inquick.resources.visits import VisitSchema, local_time
+
+# The mean radius of the Earth, for `near`'s distance.
+EARTH_KM = 6371.0088
+NEAR_LIMIT = "near_limit"
+
+
+def instant(moment):
+    """A stored time as a FHIR instant (UTC, to the second)."""
+    return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def last_updated(model):
+    return Computed(model.updated_at, convert=instant)
+
+
+def every(occurrences, clause):
+    """All occurrences hold, each when any of its alternatives does."""
+    return and_(*(or_(false(), *map(clause, alternatives)) for alternatives in occurrences))
+
+
+def with_slugs(column):
+    return lambda occurrences: every(occurrences, lambda fhir_id: slug_is(column, fhir_id))
+
+
+def with_ids(column):
+    return lambda occurrences: every(occurrences, lambda object_id: column == object_id)
+
+
+def updated(column):
+    """`_lastUpdated`: the row's update time meets every criterion."""
+    return Filter(lambda criteria: and_(*(c.condition(column) for c in criteria)))
+
+
+def of_type_slug(relationship, model, kinds):
+    """A reference to a row of `model` (FHIR type one of `kinds`, or unnamed) by its id."""
+
+    def clause(pair):
+        kind, fhir_id = pair
+        if kind is not None and kind not in kinds:
+            return false()
+        return relationship.has(
+            and_(slug_is(model.slug, fhir_id), model.health_system_id == Schedule.health_system_id)
+        )
+
+    return clause
+
+
+class LocationSource(LocationSchema):
+    last_updated = last_updated(Location)
+
+
+def in_state(occurrences):
+    """FHIR string matching: the state starts with the value, in any case."""
+    return every(
+        occurrences,
+        lambda state: func.lower(Location.state).startswith(state.lower(), autoescape=True),
+    )
+
+
+def near(point):
+    """Locations within the distance of the point (SQL bound when the statement runs)."""
+    limit = bindparam(NEAR_LIMIT, type_=Float)
+    term = haversine_term(Location.latitude, Location.longitude)
+    return and_(Location.latitude.is_not(None), Location.longitude.is_not(None), term <= limit)
+
+
+def near_values(point):
+    """The bound values of `near`: the point, and the haversine `a` of the distance."""
+    latitude, longitude, kilometres = point
+    half_angle = min(kilometres / (2 * EARTH_KM), pi / 2)
+    values = point_values(f"{latitude},{longitude}")
+    return None, {**values, NEAR_LIMIT: sin(half_angle) ** 2}
+
+
+locations = CatalogResource(
+    LocationSource,
+    Location,
+    default_sort=("name",),
+    filters={
+        "_id": Filter(with_slugs(Location.slug)),
+        "_lastUpdated": updated(Location.updated_at),
+        "address-state": Filter(in_state),
+        "near": Filter(near, bound=near_values),
+    },
+)
+
+
+class ProviderSource(ProviderSchema):
+    last_updated = last_updated(Provider)
+
+
+providers = CatalogResource(
+    ProviderSource,
+    Provider,
+    default_sort=("name",),
+    filters={
+        "_id": Filter(with_slugs(Provider.slug)),
+        "_lastUpdated": updated(Provider.updated_at),
+    },
+)
+
+
+class ServiceSource(ServiceSchema):
+    last_updated = last_updated(Service)
+
+
+services = CatalogResource(
+    ServiceSource,
+    Service,
+    default_sort=("name",),
+    filters={
+        "_id": Filter(with_slugs(Service.slug)),
+        "_lastUpdated": updated(Service.updated_at),
+    },
+)
+
+
+class ScheduleSource(ScheduleSchema):
+    last_updated = last_updated(Schedule)
+
+
+def with_service(occurrences):
+    return every(
+        occurrences,
+        lambda code: Schedule.service.has(
+            and_(Service.slug == code, Service.health_system_id == Schedule.health_system_id)
+        ),
+    )
+
+
+def practitioner_is(occurrences):
+    return every(occurrences, of_type_slug(Schedule.provider, Provider, ("Practitioner",)))
+
+
+def location_is(occurrences):
+    return every(occurrences, of_type_slug(Schedule.location, Location, ("Location",)))
+
+
+def actor_is(occurrences):
+    """A schedule's actors: its practitioner and its location."""
+    practitioner = of_type_slug(Schedule.provider, Provider, ("Practitioner",))
+    location = of_type_slug(Schedule.location, Location, ("Location",))
+    return every(occurrences, lambda pair: or_(practitioner(pair), location(pair)))
+
+
+# Schedules are both Schedule and PractitionerRole resources: one source, each type
+# taking the parameters it declares.
+schedules = ScheduleResource(
+    ScheduleSource,
+    Schedule,
+    default_sort=("sort-order", "name"),
+    filters={
+        "_id": Filter(with_ids(Schedule.id)),
+        "_lastUpdated": updated(Schedule.updated_at),
+        "service-type": Filter(with_service),
+        "actor": Filter(actor_is),
+        "practitioner": Filter(practitioner_is),
+        "location": Filter(location_is),
+    },
+)
+
+
+def visit_zone():
+    return select(Schedule.time_zone_name).where(Schedule.id == Visit.schedule_id).scalar_subquery()
+
+
+class VisitSource(VisitSchema):
+    ends_at = Computed((Visit.ends_at, visit_zone()), convert=local_time)
+    created_at = Computed(Visit.created_at, convert=instant)
+    last_updated = last_updated(Visit)
+
+
+def starts(criteria):
+    return and_(*(c.condition(Visit.starts_at) for c in criteria))
+
+
+def with_status(occurrences):
+    return every(occurrences, lambda status: Visit.status == status)
+
+
+visits = CatalogResource(
+    VisitSource,
+    Visit,
+    default_sort=("appointment-at",),
+    extra_sorts={"appointment-at": Visit.starts_at},
+    filters={
+        "_id": Filter(with_ids(Visit.id)),
+        "_lastUpdated": updated(Visit.updated_at),
+        "date": Filter(starts),
+        "status": Filter(with_status),
+    },
+)

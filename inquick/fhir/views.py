@@ -1,0 +1,120 @@
+"""The FHIR R4 API under `/fhir/r4/{partner_hostname}/`: metadata, reads and searches.
+
+Tenancy, keys, scopes and rate limits are the JSON:API's own (the hostname is resolved
+and the key checked before any view runs); failures are answered as OperationOutcomes.
+"""
+
+import orjson
+from flask import Blueprint, g, request
+
+from inquick.auth.keys import require_scope
+from inquick.extensions import db
+from inquick.fhir import publish_views
+from inquick.fhir.bundles import searchset
+from inquick.fhir.capability import capability_statement
+from inquick.fhir.media import FHIR_JSON, check_format, fhir_base, fhir_response, request_context
+from inquick.fhir.outcomes import outcome_of_errors
+from inquick.fhir.publish import BULK_PUBLISH, publication
+from inquick.fhir.search import is_lenient, parse_search
+from inquick.fhir.slot_search import SLOTS
+from inquick.fhir.types import TYPES
+from inquick.jsonapi.conditional import revalidated
+from inquick.jsonapi.errors import NotFound
+from inquick.jsonapi.media import MEDIA_TYPE
+from inquick.models.catalog_state import CATALOG_VERSION
+from inquick.ratelimit import spend_for_address
+
+PREFIX = "/fhir/r4/<partner_hostname>"
+SERVED = (*TYPES.values(), SLOTS)
+blueprint = Blueprint("fhir", __name__)
+
+
+def init_app(app):
+    app.register_blueprint(blueprint, url_prefix=PREFIX)
+    app.register_blueprint(publish_views.blueprint, url_prefix=PREFIX)
+    app.after_request(answer_failures_as_outcomes)
+
+
+def answer_failures_as_outcomes(response):
+    """A failure on a FHIR URL (whoever answered it: a view, tenancy, routing, the rate
+    limit) is an OperationOutcome with the status and headers it was answered with."""
+    if not request.path.startswith("/fhir/") or response.mimetype != MEDIA_TYPE:
+        return response
+    outcome = outcome_of_errors(response.get_data(), response.status_code)
+    response.set_data(orjson.dumps(outcome))
+    response.mimetype = FHIR_JSON
+    return response
+
+
+@blueprint.before_request
+def speak_fhir():
+    """The base URL of this request's resources, and 406 for a format not served."""
+    g.fhir_base = fhir_base()
+    accept = request.accept_mimetypes if "Accept" in request.headers else None
+    check_format(request.args.getlist("_format"), accept)
+
+
+@blueprint.get("/metadata")
+def metadata():
+    """The CapabilityStatement: served without a key, as FHIR clients expect."""
+    spend_for_address()
+    parse_search(request.args, (), lenient=is_lenient(request.headers.get("Prefer")))
+    publishes, _booking_url = publication(db.session, g.health_system.id)
+    operations = [BULK_PUBLISH] if publishes else []
+    return fhir_response(capability_statement(g.fhir_base, SERVED, operations))
+
+
+metadata.authenticates_itself = True
+
+
+def read(fhir_type, object_id):
+    """GET /{type}/{id}"""
+    parse_search(request.args, (), lenient=is_lenient(request.headers.get("Prefer")))
+    resource = fhir_type.read(object_id, request_context())
+    if resource is None:
+        raise NotFound(f"There is no {fhir_type.name} with id {object_id!r}.")
+    return answer(fhir_type, resource)
+
+
+def search(fhir_type):
+    """GET /{type}?…: a searchset Bundle."""
+    lenient = is_lenient(request.headers.get("Prefer"))
+    found_search = parse_search(
+        request.args, fhir_type.parameter_names, fhir_type.includes, lenient=lenient
+    )
+    found = fhir_type.search(found_search, request_context())
+    return answer(fhir_type, searchset(request.base_url, g.fhir_base, found_search, found))
+
+
+def answer(fhir_type, resource):
+    response = fhir_response(resource)
+    if fhir_type.scope == "visits:read":  # patient data: no cache may keep it
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def add_routes(fhir_type):
+    """Its search and read, under its scope; a catalog type's with an ETag and 304, as the
+    JSON:API's catalog reads (the scope is checked first: a key without it learns nothing)."""
+
+    def scoped(view):
+        if fhir_type.revalidated_by is not None:
+            view = revalidated(CATALOG_VERSION, fhir_type.revalidated_by)(view)
+        return require_scope(fhir_type.scope)(view)
+
+    blueprint.add_url_rule(
+        f"/{fhir_type.name}",
+        f"search_{fhir_type.name}",
+        scoped(lambda: search(fhir_type)),
+        methods=["GET"],
+    )
+    blueprint.add_url_rule(
+        f"/{fhir_type.name}/<object_id>",
+        f"read_{fhir_type.name}",
+        scoped(lambda object_id: read(fhir_type, object_id)),
+        methods=["GET"],
+    )
+
+
+for served_type in SERVED:
+    add_routes(served_type)

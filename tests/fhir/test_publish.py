@@ -1,0 +1,243 @@
+"""SMART Scheduling Links: `$bulk-publish` read as a slot-discovery client reads it."""
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from inquick.fhir import publish
+from inquick.fhir.codes import BOOKING_DEEP_LINK, BOOKING_PHONE, SLOT_CAPACITY
+from inquick.models import Visit
+from tests import factories
+from tests.conftest import Api, make_key
+from tests.fhir.conftest import HOST, Fhir, tomorrow_at, validated
+
+BOOKING_URL = "https://book.tenant-a.example.org/start?from=fhir"
+MANIFEST = f"/fhir/r4/{HOST}/$bulk-publish"
+
+
+@pytest.fixture
+def publishing(client, session, tenant, world):
+    """tenant-a, publishing its slots (set as a partner would, with catalog:write)."""
+    writer = Api(client, HOST, make_key(session, tenant, scopes=["catalog:read", "catalog:write"]))
+    attributes = {"publishes-slots": True, "booking-url": BOOKING_URL}
+    body = {"data": {"type": "health-systems", "id": tenant.slug, "attributes": attributes}}
+    response = writer.patch(f"/health-systems/{tenant.slug}", body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["data"]["attributes"]["publishes-slots"] is True
+    return world
+
+
+def fetch(client, url):
+    """GET an absolute URL with no key, as a discovery client does."""
+    parts = urlsplit(url)
+    return client.get(parts.path, query_string=parts.query)
+
+
+def lines(response):
+    """The resources of an NDJSON file, each validated by its R4B model."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/fhir+ndjson"
+    found = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    for resource in found:
+        validated(resource)
+    return found
+
+
+def read_everything(client, query=None):
+    """The manifest and its files, by type: what a slot-discovery client gathers."""
+    response = client.get(MANIFEST, query_string=query)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    manifest = response.json
+    files = {}
+    for output in manifest["output"]:
+        resources = lines(fetch(client, output["url"]))
+        assert {r["resourceType"] for r in resources} <= {output["type"]}
+        files.setdefault(output["type"], []).append((output, resources))
+    return manifest, files
+
+
+def test_publication_is_opt_in(client, session, tenant, world):
+    refused = client.get(MANIFEST)
+    assert refused.status_code == 404
+    assert (
+        refused.json["issue"][0]["diagnostics"] == "This health system does not publish its slots."
+    )
+    assert client.get(f"{MANIFEST}/locations.ndjson").status_code == 404
+    statement = client.get(f"/fhir/r4/{HOST}/metadata").json
+    assert "operation" not in statement["rest"][0]
+    tenant.publishes_slots = True
+    session.flush()
+    assert client.get(MANIFEST).status_code == 200
+    [operation] = client.get(f"/fhir/r4/{HOST}/metadata").json["rest"][0]["operation"]
+    assert operation["name"] == "bulk-publish"
+
+
+def test_the_manifest_follows_the_guide(client, publishing):
+    manifest, files = read_everything(client)
+    assert set(manifest) == {"transactionTime", "request", "output", "error"}
+    moment = datetime.fromisoformat(manifest["transactionTime"])
+    assert abs(moment - datetime.now(UTC)) < timedelta(minutes=1)
+    assert manifest["transactionTime"].endswith("Z")
+    assert manifest["request"] == f"http://localhost{MANIFEST}"
+    assert manifest["error"] == []
+    slot_files = {tuple(o["extension"]["state"]): o["url"] for o, _ in files["Slot"]}
+    assert slot_files == {
+        ("CO",): f"http://localhost{MANIFEST}/slots-CO.ndjson",
+        ("ME",): f"http://localhost{MANIFEST}/slots-ME.ndjson",
+    }
+    assert [o["type"] for o in manifest["output"]] == [
+        "Location", "Practitioner", "Schedule", "Slot", "Slot",
+    ]  # fmt: skip
+
+
+def test_references_between_files_resolve(client, publishing):
+    _manifest, files = read_everything(client)
+
+    def ids(kind):
+        return {(kind, r["id"]) for _, resources in files[kind] for r in resources}
+
+    published = ids("Location") | ids("Practitioner") | ids("Schedule")
+    schedules = {r["id"]: r for _, resources in files["Schedule"] for r in resources}
+    assert len(schedules) == 3
+    for schedule in schedules.values():
+        for actor in schedule["actor"]:
+            assert tuple(actor["reference"].split("/")) in published
+    locations = {r["id"]: r for _, resources in files["Location"] for r in resources}
+    slots = 0
+    for output, resources in files["Slot"]:
+        for slot in resources:
+            kind, schedule_id = slot["schedule"]["reference"].split("/")
+            assert (kind, schedule_id) in published
+            location_id = schedules[schedule_id]["actor"][1]["reference"].split("/")[1]
+            assert [locations[location_id]["address"]["state"]] == output["extension"]["state"]
+            slots += 1
+    assert slots > 3 * 20 * 20  # three schedules, twenty slots a day, thirty days
+
+
+def test_slots_carry_the_guides_extensions(client, publishing):
+    _manifest, files = read_everything(client)
+    by_state = {tuple(o["extension"]["state"]): resources for o, resources in files["Slot"]}
+    maine, colorado = by_state[("ME",)], by_state[("CO",)]
+    for slot in maine + colorado:
+        extensions = {e["url"]: e for e in slot.get("extension", [])}
+        link = urlsplit(extensions[BOOKING_DEEP_LINK]["valueUrl"])
+        assert (
+            f"{link.scheme}://{link.netloc}{link.path}" == "https://book.tenant-a.example.org/start"
+        )
+        asked = parse_qs(link.query)
+        assert asked == {
+            "from": ["fhir"],
+            "schedule": [slot["schedule"]["reference"].removeprefix("Schedule/")],
+            "time": [slot["start"]],
+        }
+        # Portland has a phone; Denver none.
+        if slot in maine:
+            assert extensions[BOOKING_PHONE] == {
+                "url": BOOKING_PHONE,
+                "valueString": "207-555-0101",
+            }
+        else:
+            assert BOOKING_PHONE not in extensions
+    capacities = {e["valueInteger"] for s in maine for e in s.get("extension", [])
+                  if e["url"] == SLOT_CAPACITY}  # fmt: skip
+    assert capacities == {3}  # the three-seat schedule's free slots
+
+
+def test_published_slots_are_the_apis_slots(client, session, tenant, publishing):
+    schedule = publishing["schedules"]["ruiz-portland"]
+    nine = tomorrow_at(9).astimezone(UTC)
+    factories.VisitFactory(schedule=schedule, starts_at=nine, ends_at=nine + timedelta(minutes=30))
+    _manifest, files = read_everything(client)
+    published = {
+        slot["id"]: slot["status"]
+        for _, resources in files["Slot"]
+        for slot in resources
+        if slot["schedule"]["reference"] == f"Schedule/{schedule.id}"
+    }
+    fhir = Fhir(client, HOST, make_key(session, tenant))
+    searched, _ = fhir.all_pages("/Slot", {"schedule": schedule.id, "_count": "100"})
+    assert published == {slot["id"]: slot["status"] for slot in searched}
+    assert list(published.values()).count("busy") == 1
+
+
+def test_since_narrows_the_catalog_files(client, session, publishing):
+    portland, denver = publishing["locations"]
+    portland.updated_at = datetime(2026, 1, 1, tzinfo=UTC)
+    denver.updated_at = datetime(2026, 6, 1, tzinfo=UTC)
+    for schedule in publishing["schedules"].values():
+        schedule.updated_at = datetime(2026, 1, 1, tzinfo=UTC)
+    session.flush()
+    manifest, files = read_everything(client, {"_since": "2026-03-01T00:00:00Z"})
+    assert manifest["request"] == f"http://localhost{MANIFEST}?_since=2026-03-01T00%3A00%3A00Z"
+    assert [r["id"] for _, resources in files["Location"] for r in resources] == ["denver"]
+    assert files["Schedule"] == [(files["Schedule"][0][0], [])]
+    assert "_since=" in files["Location"][0][0]["url"]
+    # Slot files hold every slot whatever the _since.
+    assert sum(len(resources) for _, resources in files["Slot"]) > 1000
+    refused = client.get(MANIFEST, query_string={"_since": "yesterday"})
+    assert refused.status_code == 400
+    assert refused.json["issue"][0]["expression"] == ["_since"]
+
+
+def test_files_stream_a_batch_at_a_time(client, tenant, publishing, monkeypatch):
+    whole = lines(client.get(f"{MANIFEST}/slots-ME.ndjson"))
+    for n in range(5):
+        factories.LocationFactory(health_system=tenant, slug=f"extra-{n}", name=f"Extra {n}")
+    monkeypatch.setattr(publish, "BATCH", 1)
+    response = client.get(f"{MANIFEST}/slots-ME.ndjson")
+    assert response.is_streamed
+    assert lines(response) == whole  # schedule by schedule, the same slots
+    locations = lines(client.get(f"{MANIFEST}/locations.ndjson"))
+    assert len(locations) == 7 and len({r["id"] for r in locations}) == 7
+
+
+def test_no_patient_data_is_published(client, count_queries, publishing):
+    schedule = publishing["schedules"]["chen-portland"]
+    nine = tomorrow_at(9).astimezone(UTC)
+    visit = factories.VisitFactory(
+        schedule=schedule, starts_at=nine, ends_at=nine + timedelta(minutes=30),
+        patient={**factories.VisitFactory.patient.function(), "remote-uid": "uid-4471"},
+    )  # fmt: skip
+    with count_queries() as counter:
+        manifest, files = read_everything(client)
+    bodies = json.dumps(manifest) + json.dumps(files)
+    assert visit.id not in bodies and str(visit.confirmation_number) not in bodies
+    assert [v for v in visit.patient.values() if len(v) > 6 and v in bodies] == []
+    # By construction: of a visit, publishing selects the seat it takes, nothing else.
+    selected = set()
+    for statement in counter.statements:
+        for part in statement.split("UNION ALL"):
+            columns = part.split("FROM")[0]
+            selected |= set(re.findall(r"\bvisits\.(\w+)", columns))
+    assert selected == {"schedule_id", "starts_at", "ends_at"}
+    assert "patient" in {column.name for column in Visit.__table__.c}  # it is there, unread
+
+
+def test_publication_needs_no_key_and_is_the_live_systems(client, session, tenant, publishing):
+    sandbox = factories.HealthSystemFactory(
+        slug=tenant.slug, name="Sandbox", mode="test", live_system_id=tenant.id, hostnames=[]
+    )
+    factories.LocationFactory(health_system=sandbox, slug="sandbox-only", name="Sandbox Only")
+    test_key = make_key(session, sandbox, mode="test")
+    for headers in ({}, {"Authorization": test_key}, {"Authorization": "iq_live_unknown"}):
+        response = client.get(f"{MANIFEST}/locations.ndjson", headers=headers)
+        assert [r["id"] for r in lines(response)] == ["denver", "portland"]
+    other = factories.HealthSystemFactory(slug="tenant-b", hostnames=["tenant-b.example.org"])
+    factories.LocationFactory(health_system=other, slug="bravo", name="Bravo")
+    assert client.get("/fhir/r4/tenant-b.example.org/$bulk-publish").status_code == 404
+    other.publishes_slots = True
+    session.flush()
+    files = client.get("/fhir/r4/tenant-b.example.org/$bulk-publish/locations.ndjson")
+    assert [r["id"] for r in lines(files)] == ["bravo"]
+
+
+def test_keyless_requests_count_against_the_address(app, client, publishing, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT", 2)
+    assert client.get(MANIFEST).status_code == 200
+    assert client.get(f"{MANIFEST}/locations.ndjson").status_code == 200
+    limited = client.get(MANIFEST)
+    assert limited.status_code == 429
+    assert limited.json["issue"][0]["code"] == "throttled"
