@@ -142,23 +142,26 @@ def stored_exception(exception):
 
 def published_rules(session, tenant_id, schedule_ids):
     """{id: PublishedRules} of the health system's active schedules among the ids."""
-    found = {}
     rows = session.execute(PUBLISHED_RULES, {"ids": list(schedule_ids), "tenant": tenant_id})
-    for row in rows:
-        schedule_id, zone, interval, capacity, notice, horizon = row[:6]
-        windows, exceptions, offered = row[6:]
-        rules = Rules(
-            time_zone=zone,
-            windows=tuple(map(stored_window, windows)),
-            exceptions=tuple(map(stored_exception, exceptions)),
-            slot_interval_minutes=interval,
-            capacity=capacity,
-            minimum_notice_minutes=notice,
-            booking_horizon_days=horizon,
-        )
-        types = tuple(OfferedType(t["slug"], t["minutes"]) for t in offered)
-        found[schedule_id] = PublishedRules(schedule_id, zone, interval, types, rules)
-    return found
+    return {row[0]: rules_of_row(row) for row in rows}
+
+
+def rules_of_row(row):
+    """The `PublishedRules` of a row of `PUBLISHED_RULES` (or of a statement adding columns
+    after its own)."""
+    schedule_id, zone, interval, capacity, notice, horizon = row[:6]
+    windows, exceptions, offered = row[6:9]
+    rules = Rules(
+        time_zone=zone,
+        windows=tuple(map(stored_window, windows)),
+        exceptions=tuple(map(stored_exception, exceptions)),
+        slot_interval_minutes=interval,
+        capacity=capacity,
+        minimum_notice_minutes=notice,
+        booking_horizon_days=horizon,
+    )
+    types = tuple(OfferedType(t["slug"], t["minutes"]) for t in offered)
+    return PublishedRules(schedule_id, zone, interval, types, rules)
 
 
 # The seats taken in a range: visits that hold their slot, and live holds of visit tokens

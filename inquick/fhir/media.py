@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import orjson
 from flask import Response, g, request
+from werkzeug.datastructures import MIMEAccept
 
 from inquick.fhir.codes import Context
 from inquick.jsonapi.errors import NotAcceptable
@@ -14,6 +15,13 @@ FHIR_JSON = "application/fhir+json"
 # `_format` values meaning JSON (FHIR's short form, the media types, R3's old one).
 JSON_FORMATS = ("json", FHIR_JSON, "application/json", "application/json+fhir")
 ACCEPTED = (FHIR_JSON, "application/json", "application/json+fhir")
+
+
+def takes_json(accept):
+    """Whether an `Accept` takes one of `ACCEPTED`, its parameters aside (FHIR clients send
+    `; fhirVersion=4.0` or `; charset=utf-8`, which werkzeug's match would have equal)."""
+    bare = MIMEAccept((value.split(";")[0].strip(), quality) for value, quality in accept)
+    return bare.best_match(ACCEPTED) is not None
 
 
 def check_format(format_values, accept):
@@ -27,7 +35,7 @@ def check_format(format_values, accept):
                     parameter="_format",
                 )
         return
-    if accept and accept.best_match(ACCEPTED) is None:
+    if accept and not takes_json(accept):
         raise NotAcceptable(
             f"This server answers {FHIR_JSON} only; say so in Accept (or send */*).",
             header="Accept",

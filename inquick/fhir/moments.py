@@ -43,19 +43,6 @@ class DateCriterion:
         bound past the calendar's ends."""
         return _instant(self.first, zone), _instant(self.after, zone)
 
-    def holds(self, moment, zone=UTC):
-        """Whether an instant meets this criterion."""
-        lo, hi = self.bounds(zone)
-        before_hi = hi is None or moment < hi
-        after_lo = lo is None or moment >= lo
-        return {
-            "eq": after_lo and before_hi,
-            "ge": after_lo,
-            "gt": hi is not None and moment >= hi,
-            "le": before_hi,
-            "lt": lo is not None and moment < lo,
-        }[self.prefix]
-
     def condition(self, column):
         """SQL: the instant in `column` meets this criterion (dates are UTC days)."""
         lo, hi = self.bounds(UTC)

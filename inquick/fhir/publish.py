@@ -2,30 +2,33 @@
 
 The manifest (`$bulk-publish`) lists NDJSON files of the system's Locations, Practitioners
 (the schedules' actors), Schedules and Slots, one Slot file per state its locations are
-in. Every file is written a batch of rows at a time, so a system of any size is published
-without holding more than a batch in memory. Nothing here reads a visit beyond the seats
-it takes: the files are the catalog and the computed slots, and hold no patient data.
+in. Catalog files are written a batch of rows at a time, Slot files schedule by schedule
+(a batch of schedules' records and rules, then one schedule's seats and slots at a time),
+so a system of any size is published without holding more than a batch of rows, or one
+schedule's slots, in memory. Nothing here reads a visit beyond the seats it takes: the
+files are the catalog and the computed slots, and hold no patient data.
 
 `_since` narrows the Location, Practitioner and Schedule files to the rows changed since
-then. Slot files always hold every current slot, as the guide lets a server do: slots
-change with each booking, each hold taken or given back and each passing hour, and not
-every one of those leaves a time to compare with.
+then. Slot files take `_since` and hold every current slot all the same, as the guide
+lets a server do: slots change with each booking, each hold taken or given back and each
+passing hour, and not every one of those leaves a time to compare with.
 """
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 from sqlalchemy import or_, select
 
+from inquick.booking.schedule_rules import published_rules
 from inquick.fhir.catalog import service_concept
 from inquick.fhir.codes import BOOKING_DEEP_LINK, BOOKING_PHONE
 from inquick.fhir.ids import logical_id
 from inquick.fhir.reads import Rows
-from inquick.fhir.schedules import local_instant
-from inquick.fhir.slots import Window, read_slots, slot_resource
+from inquick.fhir.schedules import local_instant, schedule_resource
+from inquick.fhir.slots import Window, each_schedules_slots, slot_resource
 from inquick.fhir.types import LOCATIONS, PRACTITIONERS, SCHEDULES
 from inquick.models import HealthSystem, Location, Provider, Schedule
 
@@ -36,8 +39,21 @@ BULK_PUBLISH = ("bulk-publish", "http://hl7.org/fhir/uv/smart-scheduling-links/s
 NO_STATE = "none"
 
 
+def published_system_id(session, health_system, sandbox_host):
+    """The id of the system a hostname publishes: its live one, or on a sandbox host
+    (which serves test data only) its sandbox; None when it has no sandbox."""
+    if not sandbox_host:
+        return health_system.id
+    sandbox = select(HealthSystem.id).where(
+        HealthSystem.live_system_id == health_system.id, HealthSystem.mode == "test"
+    )
+    return session.scalar(sandbox)
+
+
 def publication(session, system_id):
     """(whether the system publishes its slots, the booking page of their deep links)."""
+    if system_id is None:
+        return False, None
     statement = select(HealthSystem.publishes_slots, HealthSystem.booking_url)
     return tuple(session.execute(statement.where(HealthSystem.id == system_id)).one())
 
@@ -114,10 +130,21 @@ class CatalogFile:
     published: tuple = ()  # conditions a row must meet to be published
 
 
+def published_schedule_resource(record, context):
+    """A Schedule as the guide reads one: its Location the first actor (the guide's one
+    `actor`), its Practitioner after it."""
+    resource = schedule_resource(record, context)
+    resource["actor"].sort(key=lambda actor: not actor["reference"].startswith("Location/"))
+    return resource
+
+
+PUBLISHED_SCHEDULES = replace(SCHEDULES, write=published_schedule_resource)
 CATALOG_FILES = {
     "locations": CatalogFile("Location", LOCATIONS, Location, Location.slug),
     "practitioners": CatalogFile("Practitioner", PRACTITIONERS, Provider, Provider.slug),
-    "schedules": CatalogFile("Schedule", SCHEDULES, Schedule, Schedule.id, (Schedule.active,)),
+    "schedules": CatalogFile(
+        "Schedule", PUBLISHED_SCHEDULES, Schedule, Schedule.id, (Schedule.active,)
+    ),
 }
 
 
@@ -150,8 +177,10 @@ def slot_extensions(slot, booking_url, phone):
 
 
 def slots_file(session, tenant_id, states, booking_url, context):
-    """Every current slot of the active schedules at locations in `states`, a batch of
-    schedules at a time: their records, rules and taken seats in three statements."""
+    """Every current slot of the active schedules at locations in `states`, schedule by
+    schedule: a batch of schedules' records and rules in two statements, then each
+    schedule's taken seats as its slots are written. A slot filled by holds only is
+    published `busy`: the guide's slots are `free` or `busy`."""
     named = [state for state in states if state is not None]
     in_states = or_(
         Location.state.in_(named), *([Location.state.is_(None)] if None in states else [])
@@ -164,14 +193,14 @@ def slots_file(session, tenant_id, states, booking_url, context):
     ]
     for ids in keyset(session, Schedule.id, where):
         records = {record.id: record for record in SCHEDULES.by_ids(ids)}
-        found = read_slots(session, tenant_id, list(records), Window(), context.now)
-        for schedule_id in ids:  # schedule by schedule, as the keys come
-            if schedule_id not in found:
-                continue
+        found = published_rules(session, tenant_id, list(records))
+        rules = {i: found[i] for i in ids if i in found}  # in the keys' order
+        computed = each_schedules_slots(session, rules, Window(), context.now, tentative=False)
+        for schedule_id, slots in computed:
             record = records[schedule_id]
             service = record.related["service"]
             concept = service_concept(context, service) if service else None
             phone = record.related["location"].attributes["phone"]
-            for slot in found[schedule_id]:
+            for slot in slots:
                 extensions = slot_extensions(slot, booking_url, phone)
                 yield slot_resource(slot, context, concept, extensions)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import orjson
-from flask import Blueprint, Response, g, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
 
 from inquick.extensions import db
 from inquick.fhir.media import fhir_base, request_context
@@ -17,11 +17,13 @@ from inquick.fhir.publish import (
     ndjson,
     publication,
     published_states,
+    published_system_id,
     slots_file,
     state_token,
 )
 from inquick.fhir.search import date_criteria, parse_search
 from inquick.jsonapi.errors import NotFound
+from inquick.models import HealthSystem
 from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address
 
@@ -33,14 +35,17 @@ CACHE_CONTROL = "public, max-age=60"
 
 @blueprint.before_request
 def published_system():
-    """The hostname's live system, if it publishes its slots; 404 otherwise. Every request
-    is counted against the client's address: no key is there to count it against."""
+    """The hostname's live system (its sandbox on a sandbox host), if it publishes its
+    slots; 404 otherwise. Every request is counted against the client's address: no key is
+    there to count it against."""
     spend_for_address()
-    g.tenant = g.health_system
-    remember_caller(g.tenant)
-    publishes, g.booking_url = publication(db.session, g.tenant.id)
+    remember_caller(g.health_system)
+    sandbox_host = current_app.config.get("SANDBOX_HOST")
+    system_id = published_system_id(db.session, g.health_system, sandbox_host)
+    publishes, g.booking_url = publication(db.session, system_id)
     if not publishes:
         raise NotFound("This health system does not publish its slots.")
+    g.tenant = db.session.get(HealthSystem, system_id)
     g.fhir_base = fhir_base()
 
 
@@ -70,7 +75,7 @@ def bulk_file(file_name):
         published = CATALOG_FILES[name]
         resources = catalog_file(db.session, published, g.tenant.id, request_context(), since())
     elif name.startswith("slots-") and file_name.endswith(".ndjson"):
-        parse_search(request.args, ())
+        since()  # taken, and ignored: a slot file holds every current slot
         token = name.removeprefix("slots-")
         states = [s for s in published_states(db.session, g.tenant.id) if state_token(s) == token]
         if not states:

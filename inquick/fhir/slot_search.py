@@ -1,11 +1,13 @@
 """The Slot type: searched over the slots of named schedules, read by id, both computed."""
 
+import heapq
 from datetime import UTC, timedelta
+from itertools import islice
 
 from flask import g
 
 from inquick.extensions import db
-from inquick.fhir.catalog import service_concept
+from inquick.fhir.codes import concept
 from inquick.fhir.moments import DateCriterion
 from inquick.fhir.reads import Found
 from inquick.fhir.schedules import schedule_resource
@@ -17,17 +19,18 @@ from inquick.fhir.slots import (
     parse_slot_id,
     read_slots,
     slot_resource,
+    slot_rules,
 )
 from inquick.fhir.types import (
+    CATALOG_READ,
     ID,
     SCHEDULES,
     SERVICE_TYPE,
     FhirType,
     as_dates,
-    filters_of,
     reference_reader,
 )
-from inquick.jsonapi.errors import InvalidQueryParameter
+from inquick.jsonapi.errors import Forbidden, InvalidQueryParameter
 from inquick.resources.availability import MAX_SCHEDULES
 
 
@@ -99,45 +102,73 @@ def window_of(search, context, named_slots):
     return Window(tuple(criteria))
 
 
+def kept_statuses(search, context):
+    """The statuses a slot may have to match: in every occurrence of `status`."""
+    kept = set(STATUSES)
+    for alternatives in STATUS.value(search, context):
+        kept &= set(alternatives)
+    return frozenset(kept)
+
+
+def schedules_of(search, context, schedule_ids):
+    """{id: SlotRules} of the schedules searched, among those the service-type allows."""
+    found = slot_rules(db.session, g.tenant.id, schedule_ids)
+    for codes in SERVICE_TYPE.value(search, context) if "service-type" in search.criteria else ():
+        found = {i: s for i, s in found.items() if s.service and s.service[0] in codes}
+    return found
+
+
 def found_slots(search, context):
-    """The slots a search matches, soonest first, and the schedules' records by id."""
+    """(the slots a search matches, soonest first, then by schedule, as an iterator; how
+    many they are; their schedules' `SlotRules` by id)."""
     schedule_ids, named_slots = wanted_schedules(search, context)
     window = window_of(search, context, named_slots)
-    statuses = STATUS.value(search, context)
-    if not schedule_ids or named_slots == {}:
-        return [], {}
-    filters = filters_of(search, (SERVICE_TYPE,), context)
-    filters["_id"] = ((tuple(sorted(schedule_ids)),), "schedule")
-    records, _ = SCHEDULES.page(filters, count=len(schedule_ids))
-    schedules = {record.id: record for record in records}
+    kept = kept_statuses(search, context)
+    if not schedule_ids or named_slots == {} or not kept:
+        return iter(()), 0, {}
+    schedules = schedules_of(search, context, sorted(schedule_ids))
+    rules = {schedule_id: found.rules for schedule_id, found in schedules.items()}
     try:
-        by_schedule = read_slots(db.session, g.tenant.id, list(schedules), window, context.now)
+        by_schedule = read_slots(db.session, rules, window, context.now, kept)
     except RangeTooLong as error:
         raise InvalidQueryParameter(str(error), parameter="start") from None
-    found = [
-        slot
-        for slots in by_schedule.values()
-        for slot in slots
-        if all(slot.status in alternatives for alternatives in statuses)
-        and (named_slots is None or slot.id in named_slots)
-    ]
-    found.sort(key=lambda slot: (slot.start.astimezone(UTC), slot.schedule_id))
-    return found, schedules
+    if named_slots is not None:
+        by_schedule = {
+            schedule_id: [slot for slot in slots if slot.id in named_slots]
+            for schedule_id, slots in by_schedule.items()
+        }
+    total = sum(len(slots) for slots in by_schedule.values())
+    # Each schedule's slots come soonest first: merged in UTC (two local times of one zone
+    # compare by the clock, wrong in a repeated hour), ties by schedule.
+    ordered = heapq.merge(
+        *(by_schedule[schedule_id] for schedule_id in sorted(by_schedule)),
+        key=lambda slot: slot.start.astimezone(UTC),
+    )
+    return ordered, total, schedules
 
 
 def written(slot, schedules, context):
-    service = schedules[slot.schedule_id].related["service"]
-    return slot_resource(slot, context, service_concept(context, service) if service else None)
+    service = schedules[slot.schedule_id].service
+    found = concept(context.service_system, *service) if service else None
+    return slot_resource(slot, context, found)
 
 
 def search_slots(search, context):
-    found, schedules = found_slots(search, context)
-    page = found[search.offset : search.offset + search.count]
+    """A page of slots; their schedules too for `_include=Slot:schedule`, which shows the
+    catalog, so only to a key that may read it."""
+    if "Slot:schedule" in search.includes and CATALOG_READ not in g.api_key.scope_set:
+        raise Forbidden(
+            f"_include=Slot:schedule shows Schedules: this key lacks the {CATALOG_READ} scope.",
+            parameter="_include",
+        )
+    ordered, total, schedules = found_slots(search, context)
+    page = list(islice(ordered, search.offset, search.offset + search.count))
     included = []
     if "Slot:schedule" in search.includes:
         shown = dict.fromkeys(slot.schedule_id for slot in page)
-        included = [schedule_resource(schedules[i], context) for i in shown]
-    return Found([written(slot, schedules, context) for slot in page], len(found), included)
+        records = {record.id: record for record in SCHEDULES.by_ids(shown)}
+        included = [schedule_resource(records[i], context) for i in shown if i in records]
+    return Found([written(slot, schedules, context) for slot in page], total, included)
 
 
 def read_slot(slot_id, context):
@@ -146,13 +177,14 @@ def read_slot(slot_id, context):
     if parsed is None:
         return None
     schedule_id, start = parsed
-    records = SCHEDULES.by_ids([schedule_id])
-    if not records:
+    schedules = slot_rules(db.session, g.tenant.id, [schedule_id])
+    if not schedules:
         return None
     window = Window((DateCriterion("eq", start, start + timedelta(seconds=1)),))
-    slots = read_slots(db.session, g.tenant.id, [schedule_id], window, context.now)
+    rules = {schedule_id: schedules[schedule_id].rules}
+    slots = read_slots(db.session, rules, window, context.now)
     found = [slot for slot in slots.get(schedule_id, []) if slot.id == slot_id]
-    return written(found[0], {schedule_id: records[0]}, context) if found else None
+    return written(found[0], schedules, context) if found else None
 
 
 SLOTS = FhirType(

@@ -22,6 +22,7 @@ from inquick.fhir.catalog import (
     practitioner_resource,
     practitioner_role_resource,
 )
+from inquick.fhir.ids import logical_id
 from inquick.fhir.reads import Found, Rows, audit_reads
 from inquick.fhir.schedules import (
     SCHEDULE_FIELDS,
@@ -177,8 +178,8 @@ APPOINTMENTS = Rows(
 
 def schedule_actors(records, context):
     """`_include=Schedule:actor`: the practitioners and locations of the schedules."""
-    providers = [record.related["provider"].id for record in records]
-    places = [record.related["location"].id for record in records]
+    providers = [logical_id(record.related["provider"].id) for record in records]
+    places = [logical_id(record.related["location"].id) for record in records]
     return [
         *(PRACTITIONERS.write(r, context) for r in PRACTITIONERS.by_ids(providers)),
         *(LOCATIONS.write(r, context) for r in LOCATIONS.by_ids(places)),

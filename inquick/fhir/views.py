@@ -5,7 +5,7 @@ and the key checked before any view runs); failures are answered as OperationOut
 """
 
 import orjson
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from inquick.auth.keys import require_scope
 from inquick.extensions import db
@@ -14,7 +14,7 @@ from inquick.fhir.bundles import searchset
 from inquick.fhir.capability import capability_statement
 from inquick.fhir.media import FHIR_JSON, check_format, fhir_base, fhir_response, request_context
 from inquick.fhir.outcomes import outcome_of_errors
-from inquick.fhir.publish import BULK_PUBLISH, publication
+from inquick.fhir.publish import BULK_PUBLISH, publication, published_system_id
 from inquick.fhir.search import is_lenient, parse_search
 from inquick.fhir.slot_search import SLOTS
 from inquick.fhir.types import TYPES
@@ -59,7 +59,9 @@ def metadata():
     """The CapabilityStatement: served without a key, as FHIR clients expect."""
     spend_for_address()
     parse_search(request.args, (), lenient=is_lenient(request.headers.get("Prefer")))
-    publishes, _booking_url = publication(db.session, g.health_system.id)
+    sandbox_host = current_app.config.get("SANDBOX_HOST")
+    system_id = published_system_id(db.session, g.health_system, sandbox_host)
+    publishes, _booking_url = publication(db.session, system_id)
     operations = [BULK_PUBLISH] if publishes else []
     return fhir_response(capability_statement(g.fhir_base, SERVED, operations))
 

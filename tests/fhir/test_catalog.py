@@ -155,6 +155,21 @@ def test_include_schedule_actor_brings_each_actor_once(fhir, world):
     assert included(fhir.get("/Schedule")) == []
 
 
+def test_include_schedule_actor_brings_actors_with_long_slugs(fhir, tenant, world):
+    schedule = world["schedules"]["chen-denver"]
+    schedule.location = factories.LocationFactory(
+        health_system=tenant, slug="east-" * 15 + "campus", name="East Campus"
+    )
+    schedule.provider = factories.ProviderFactory(
+        health_system=tenant, slug="dr-" + "x" * 70, name="Long Slug"
+    )
+    response = fhir.get("/Schedule", {"_id": schedule.id, "_include": "Schedule:actor"})
+    [found] = matches(response)
+    actors = [actor["reference"] for actor in found["actor"]]
+    assert sorted(f"{r['resourceType']}/{r['id']}" for r in included(response)) == sorted(actors)
+    assert {len(reference.split("/")[1]) for reference in actors} == {64}
+
+
 def test_practitioner_roles_are_the_schedules(fhir, world):
     schedule = world["schedules"]["ruiz-portland"]
     role = fhir.get(f"/PractitionerRole/{schedule.id}").json

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import g
 
 from inquick.fhir import publish
 from inquick.fhir.codes import BOOKING_DEEP_LINK, BOOKING_PHONE, SLOT_CAPACITY
+from inquick.fhir.media import request_context
 from inquick.models import Visit
 from tests import factories
 from tests.conftest import Api, make_key
@@ -103,6 +105,10 @@ def test_references_between_files_resolve(client, publishing):
     schedules = {r["id"]: r for _, resources in files["Schedule"] for r in resources}
     assert len(schedules) == 3
     for schedule in schedules.values():
+        # The guide's Schedule has one actor, its Location: ours comes first.
+        assert [a["reference"].split("/")[0] for a in schedule["actor"]] == [
+            "Location", "Practitioner"
+        ]  # fmt: skip
         for actor in schedule["actor"]:
             assert tuple(actor["reference"].split("/")) in published
     locations = {r["id"]: r for _, resources in files["Location"] for r in resources}
@@ -111,7 +117,7 @@ def test_references_between_files_resolve(client, publishing):
         for slot in resources:
             kind, schedule_id = slot["schedule"]["reference"].split("/")
             assert (kind, schedule_id) in published
-            location_id = schedules[schedule_id]["actor"][1]["reference"].split("/")[1]
+            location_id = schedules[schedule_id]["actor"][0]["reference"].split("/")[1]
             assert [locations[location_id]["address"]["state"]] == output["extension"]["state"]
             slots += 1
     assert slots > 3 * 20 * 20  # three schedules, twenty slots a day, thirty days
@@ -241,3 +247,65 @@ def test_keyless_requests_count_against_the_address(app, client, publishing, mon
     limited = client.get(MANIFEST)
     assert limited.status_code == 429
     assert limited.json["issue"][0]["code"] == "throttled"
+
+
+def test_held_slots_are_published_busy(client, session, tenant, publishing):
+    schedule = publishing["schedules"]["ruiz-portland"]
+    ten = tomorrow_at(10)
+    token = client.get(
+        f"/api/v3/{HOST}/visit-token",
+        query_string={"schedule_id": schedule.id, "appointment_at": ten.isoformat()},
+        headers={"Authorization": make_key(session, tenant)},
+    )
+    assert token.status_code == 200
+    _manifest, files = read_everything(client)
+    statuses = {slot["start"]: slot["status"]
+                for _, resources in files["Slot"] for slot in resources
+                if slot["schedule"]["reference"] == f"Schedule/{schedule.id}"}  # fmt: skip
+    assert statuses[ten.isoformat()] == "busy"  # the API says busy-tentative
+    assert set(statuses.values()) == {"free", "busy"}
+
+
+def test_slot_files_take_since_and_hold_every_slot(client, publishing):
+    _manifest, files = read_everything(client)
+    for output, resources in files["Slot"]:
+        since = fetch(client, output["url"] + "?_since=2026-03-01T00:00:00Z")
+        assert lines(since) == resources
+    refused = client.get(f"{MANIFEST}/slots-ME.ndjson", query_string={"_since": "yesterday"})
+    assert refused.status_code == 400
+    assert refused.json["issue"][0]["expression"] == ["_since"]
+
+
+def test_a_sandbox_host_publishes_the_sandbox(app, client, session, tenant, publishing,
+                                              monkeypatch):  # fmt: skip
+    monkeypatch.setitem(app.config, "SANDBOX_HOST", True)
+    assert client.get(MANIFEST).status_code == 404  # no sandbox yet
+    sandbox = factories.HealthSystemFactory(
+        slug=tenant.slug, name="Sandbox", mode="test", live_system_id=tenant.id, hostnames=[]
+    )
+    factories.LocationFactory(health_system=sandbox, slug="sandbox-only", name="Sandbox Only")
+    session.flush()
+    assert client.get(MANIFEST).status_code == 404  # the sandbox does not publish
+    assert "operation" not in client.get(f"/fhir/r4/{HOST}/metadata").json["rest"][0]
+    sandbox.publishes_slots = True
+    session.flush()
+    assert client.get(f"/fhir/r4/{HOST}/metadata").json["rest"][0]["operation"]
+    _manifest, files = read_everything(client)
+    assert [r["id"] for _, resources in files["Location"] for r in resources] == ["sandbox-only"]
+    assert files["Schedule"][0][1] == [] and "Slot" not in files
+
+
+def test_slot_files_compute_one_schedule_at_a_time(app, session, count_queries, publishing):
+    """Each schedule's seats are read when its turn comes, after the one before it has been
+    written: never more than one schedule's slots are held."""
+    seats_read = []  # at each line: how many times taken seats had been read
+    with app.test_request_context(f"{MANIFEST}/slots-ME.ndjson"), count_queries() as counter:
+        app.preprocess_request()  # the hostname's system, as the file's request has it
+        found = publish.slots_file(session, g.tenant.id, ["ME"], None, request_context())
+        for slot in found:
+            taken = [s for s in counter.statements if "slot_holds" in s]
+            seats_read.append((slot["schedule"]["reference"], len(taken)))
+    schedules = list(dict.fromkeys(reference for reference, _ in seats_read))
+    assert len(schedules) == 2  # the two Portland schedules, one after the other
+    for turn, schedule in enumerate(schedules, start=1):
+        assert {n for reference, n in seats_read if reference == schedule} == {turn}

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from inquick.fhir import slots as slots_module
 from inquick.fhir.codes import SLOT_CAPACITY
 from tests import factories
-from tests.fhir.conftest import HOST, ZONE, included, link, matches, tomorrow_at
+from tests.conftest import make_key
+from tests.fhir.conftest import HOST, ZONE, Fhir, included, link, matches, tomorrow_at
 
 
 def week_of_tomorrow():
@@ -178,3 +180,53 @@ def test_slot_searches_refuse_what_they_cannot_compute(fhir, session, world):
     # Without an upper bound, a long horizon is cut at 92 days.
     found = fhir.get("/Slot", {"schedule": schedule.id, "_count": "0"}).json
     assert found["total"] <= 92 * 20
+
+
+def test_the_calendars_last_second_is_no_slot(fhir, session, world):
+    schedule = world["schedules"]["chen-denver"]
+    schedule.time_zone_name = "Pacific/Auckland"  # ahead of UTC: its 10000-01-01 overflows
+    session.flush()
+    last = f"{schedule.id}.99991231T235959Z"
+    assert fhir.get(f"/Slot/{last}").status_code == 404
+    nobody = "00000000-0000-0000-0000-000000000000.99991231T235959Z"
+    for query in ({"_id": nobody}, {"_id": last}, {"schedule": schedule.id, "_id": last}):
+        assert fhir.get("/Slot", query).json["total"] == 0
+    for start in ("ge9999-12-31T20:00:00Z", "gt9999-12-31T23:59:58Z", "ge9999-12-31"):
+        response = fhir.get("/Slot", {"schedule": schedule.id, "start": start})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.json["total"] == 0
+
+
+def test_including_schedules_needs_the_catalog_scope(fhir, session, tenant, world):
+    schedule = world["schedules"]["ruiz-portland"]
+    slots_only = Fhir(fhir.client, HOST, make_key(session, tenant, scopes=["availability:read"]))
+    query = {"schedule": schedule.id, "_count": "1"}
+    assert matches(slots_only.get("/Slot", query))
+    refused = slots_only.get("/Slot", {**query, "_include": "Slot:schedule"})
+    assert refused.status_code == 403
+    [issue] = refused.json["issue"]
+    assert issue["code"] == "forbidden" and issue["expression"] == ["_include"]
+    assert included(fhir.get("/Slot", {**query, "_include": "Slot:schedule"}))
+
+
+def test_the_engine_runs_twice_only_to_tell_holds_from_visits(fhir, monkeypatch, world):
+    schedule = world["schedules"]["ruiz-portland"]
+    token = fhir.client.get(
+        f"/api/v3/{HOST}/visit-token",
+        query_string={"schedule_id": schedule.id, "appointment_at": tomorrow_at(10).isoformat()},
+        headers={"Authorization": fhir.secret},
+    )
+    assert token.status_code == 200
+    passes = []
+    engine = slots_module.slots
+    monkeypatch.setattr(slots_module, "slots", lambda *a: passes.append(a) or engine(*a))
+    day = [("schedule", schedule.id), ("start", f"{tomorrow_at(0).date()}")]
+    for statuses, engine_passes, found in (("free", 1, 19), ("busy-tentative", 2, 1),
+                                           ("busy,free", 2, 19)):  # fmt: skip
+        passes.clear()
+        assert fhir.get("/Slot", [*day, ("status", statuses)]).json["total"] == found
+        assert len(passes) == engine_passes, statuses
+    passes.clear()  # no holds on Chen's schedule: one pass, whatever the status
+    chen = world["schedules"]["chen-portland"].id
+    assert fhir.get("/Slot", {"schedule": chen, "status": "busy"}).json["total"] == 0
+    assert len(passes) == 1
