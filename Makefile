@@ -11,7 +11,7 @@ BENCH_ROUNDS ?= 5
 export FLASK_APP := inquick
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench bench-clean clean
+.PHONY: help run test browser lint format bench bench-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -32,7 +32,11 @@ run: $(STAMP) ## set up, migrate, seed the demo and serve on 127.0.0.1:$(PORT) w
 	trap 'kill $$server $$worker 2>/dev/null' INT TERM; \
 	wait $$server; kill $$worker 2>/dev/null; wait
 
-test: $(STAMP) ## run the test suite (SQLite; on PostgreSQL when TEST_DATABASE_URL is set)
+browser: ## Debian's chromium and chromium-driver, for the browser tests (installed when missing)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: $(STAMP) browser ## run the test suite (SQLite; on PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check inquick tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 

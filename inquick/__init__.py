@@ -26,7 +26,7 @@ def create_app(test_config=None, *, serving=True):
     if serving:
         require_token_secret(app.config)
 
-    from inquick import database, errors, operations, ratelimit, resources
+    from inquick import database, docs, errors, operations, ratelimit, resources
     from inquick.auth import tenancy
     from inquick.fhir import views as fhir
     from inquick.jsonapi import hygiene, negotiation
@@ -41,6 +41,7 @@ def create_app(test_config=None, *, serving=True):
     tenancy.init_app(app)
     resources.init_app(app)
     fhir.init_app(app)
+    docs.init_app(app)
     announce_loopback(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         # Behind N proxies: links use the scheme and host the client used.

@@ -44,7 +44,7 @@ OPERATIONS = sorted(
     if method in ("get", "post", "patch", "delete")
 )
 # The operations outside the API take no key, so no key's limit applies to them.
-KEYLESS = {"/healthz", "/readyz"}
+KEYLESS = {"/healthz", "/readyz", "/", "/docs", "/openapi.json", "/openapi.yaml"}
 CASES = [
     (path, method, status)
     for path, method in OPERATIONS

@@ -1,0 +1,111 @@
+"""The API reference: `/` leads to `/docs`, which renders every operation of the spec from
+files this server serves; the spec itself is served as YAML and as JSON."""
+
+import json
+import re
+
+import pytest
+import yaml
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.conftest import CONFORMANCE
+from tests.live_server import REPO_ROOT, serve
+
+SPEC = REPO_ROOT / "spec" / "openapi.yaml"
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+RENDER_SECONDS = 30
+METHODS = ("get", "post", "patch", "put", "delete")
+
+
+def spec_operations():
+    """(METHOD, path) of every operation the spec describes, aliases and webhooks included
+    (a webhook's name stands for its path)."""
+    operations = set()
+    for path, item in CONFORMANCE.spec["paths"].items():
+        _pointer, item = CONFORMANCE.path_item(path)
+        operations |= {(method.upper(), path) for method in item if method in METHODS}
+    for name, item in CONFORMANCE.spec.get("webhooks", {}).items():
+        operations |= {(method.upper(), name) for method in item if method in METHODS}
+    return operations
+
+
+def test_the_root_sends_a_browser_to_the_reference(client):
+    response = client.get("/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/docs")
+
+
+def test_the_spec_is_served_as_written_and_as_json(client):
+    written = client.get("/openapi.yaml")
+    assert written.mimetype == "application/yaml"
+    assert written.get_data(as_text=True) == SPEC.read_text(encoding="utf-8")
+    converted = client.get("/openapi.json")
+    assert converted.mimetype == "application/json"
+    assert converted.json == yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+
+
+def test_the_reference_loads_nothing_from_elsewhere(client):
+    """Every script, stylesheet and the spec come from this server: the page works offline."""
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert "/docs/assets/swagger-ui-bundle.js" in sources
+    for source in sources:
+        with client.get(source) as asset:  # closed: a static file holds its file open
+            assert asset.status_code == 200, source
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium from Debian's `chromium` and `chromium-driver` (.ci/run installs
+    them); without them this fails rather than skips."""
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_argument("--window-size=1280,2000")
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    yield driver
+    driver.quit()
+
+
+LISTED = """
+window.scrollBy(0, window.innerHeight);
+return [...document.querySelectorAll(".opblock")].map((block) => [
+  block.querySelector(".opblock-summary-method").textContent,
+  block.querySelector(".opblock-summary-path").dataset.path,
+]);
+"""
+
+
+def scroll_through(driver, listed):
+    """Scroll one screen down (Swagger UI renders operations as they come into view) and add
+    the (METHOD, path) of every operation block on the page to `listed`."""
+    listed |= {tuple(operation) for operation in driver.execute_script(LISTED)}
+    return listed
+
+
+def test_the_reference_lists_every_operation_in_a_browser(tmp_path, browser):
+    expected = spec_operations()
+    assert len(expected) > 100
+    with serve(tmp_path, workers=1) as server:
+        browser.get(f"http://127.0.0.1:{server.port}/")
+        wait = WebDriverWait(browser, RENDER_SECONDS)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / "reference-top.png"))
+        assert browser.current_url.endswith("/docs")
+        assert browser.find_elements(By.CSS_SELECTOR, ".errors-wrapper") == []
+        title = browser.find_element(By.CSS_SELECTOR, ".info .title").text
+        assert title.startswith(CONFORMANCE.spec["info"]["title"])
+        listed = set()
+        wait.until(lambda d: scroll_through(d, listed) >= expected)
+        browser.save_screenshot(str(SCREENSHOTS / "reference-scrolled.png"))
+        assert listed == expected
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], json.dumps(errors, indent=2)
