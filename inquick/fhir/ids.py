@@ -11,7 +11,6 @@ import re
 from sqlalchemy import and_, func
 
 MAX_ID = 64
-LOGICAL_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 # A long slug's id: its first 51 characters, a dot, 12 hex digits of its SHA-256.
 KEPT, DIGITS = MAX_ID - 13, 12
 DIGESTED = re.compile(rf"(?P<prefix>[a-z0-9-]{{{KEPT}}})\.(?P<digest>[0-9a-f]{{{DIGITS}}})")

@@ -28,10 +28,11 @@ from inquick.fhir.codes import SLOT_CAPACITY, concept, pruned
 from inquick.fhir.schedules import local_instant
 from inquick.models import Schedule, Service
 
+# The longest range of days one search computes: available-appointment-times' limit.
+from inquick.resources.availability import MAX_DAYS
+
 STAMP = "%Y%m%dT%H%M%SZ"
 SLOT_ID = re.compile(r"(?P<schedule>[0-9a-f-]{36})\.(?P<start>[0-9]{8}T[0-9]{6}Z)")
-# The longest range of days one search computes, as for available-appointment-times.
-MAX_DAYS = 92
 STATUSES = ("free", "busy", "busy-tentative", "busy-unavailable", "entered-in-error")
 BUSY = frozenset(("busy", "busy-tentative"))
 

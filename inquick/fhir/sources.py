@@ -98,16 +98,25 @@ def near_values(point):
     return None, {**values, NEAR_LIMIT: sin(half_angle) ** 2}
 
 
-locations = CatalogResource(
+def named_catalog(source, model, **filters):
+    """The catalog type `model`, read through `source`, in name order, searched by `_id`,
+    `_lastUpdated` and its own `filters`."""
+    return CatalogResource(
+        source,
+        model,
+        default_sort=("name",),
+        filters={
+            "_id": Filter(with_slugs(model.slug)),
+            "_lastUpdated": updated(model.updated_at),
+            **filters,
+        },
+    )
+
+
+locations = named_catalog(
     LocationSource,
     Location,
-    default_sort=("name",),
-    filters={
-        "_id": Filter(with_slugs(Location.slug)),
-        "_lastUpdated": updated(Location.updated_at),
-        "address-state": Filter(in_state),
-        "near": Filter(near, bound=near_values),
-    },
+    **{"address-state": Filter(in_state), "near": Filter(near, bound=near_values)},
 )
 
 
@@ -115,30 +124,14 @@ class ProviderSource(ProviderSchema):
     last_updated = last_updated(Provider)
 
 
-providers = CatalogResource(
-    ProviderSource,
-    Provider,
-    default_sort=("name",),
-    filters={
-        "_id": Filter(with_slugs(Provider.slug)),
-        "_lastUpdated": updated(Provider.updated_at),
-    },
-)
+providers = named_catalog(ProviderSource, Provider)
 
 
 class ServiceSource(ServiceSchema):
     last_updated = last_updated(Service)
 
 
-services = CatalogResource(
-    ServiceSource,
-    Service,
-    default_sort=("name",),
-    filters={
-        "_id": Filter(with_slugs(Service.slug)),
-        "_lastUpdated": updated(Service.updated_at),
-    },
-)
+services = named_catalog(ServiceSource, Service)
 
 
 class ScheduleSource(ScheduleSchema):
