@@ -11,7 +11,7 @@ BENCH_ROUNDS ?= 5
 export FLASK_APP := inquick
 
 .DEFAULT_GOAL := help
-.PHONY: help run test browser lint format bench bench-clean clean
+.PHONY: help run test browser screenshots lint format bench bench-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -39,6 +39,11 @@ browser: ## Debian's chromium and chromium-driver, for the browser tests (instal
 test: $(STAMP) browser ## run the test suite (SQLite; on PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check inquick tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+screenshots: $(STAMP) browser ## run the booking page's browser tests and keep their screenshots in docs/screenshots (for the README)
+	$(BIN)/pytest -q tests/pages/test_booking_walk.py
+	mkdir -p docs/screenshots
+	cp artifacts/screenshots/booking-[1-4]-*.png docs/screenshots/
 
 lint: $(STAMP) ## lint and check formatting
 	$(BIN)/ruff check inquick tests bench

@@ -26,22 +26,25 @@ def create_app(test_config=None, *, serving=True):
     if serving:
         require_token_secret(app.config)
 
-    from inquick import database, docs, errors, operations, ratelimit, resources
-    from inquick.auth import tenancy
+    from inquick import database, docs, errors, operations, pages, ratelimit, resources
+    from inquick.auth import cors, tenancy
     from inquick.fhir import views as fhir
     from inquick.jsonapi import hygiene, negotiation
 
-    # Order matters: request ids first, then input hygiene, then tenancy.
+    # Order matters: request ids first, then input hygiene, then CORS preflights (they
+    # carry no key), then tenancy.
     operations.init_app(app)
     database.init_app(app)
     errors.init_app(app)
     hygiene.init_app(app)
     negotiation.init_app(app)
     ratelimit.init_app(app)
+    cors.init_app(app)
     tenancy.init_app(app)
     resources.init_app(app)
     fhir.init_app(app)
     docs.init_app(app)
+    pages.init_app(app)
     announce_loopback(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         # Behind N proxies: links use the scheme and host the client used.

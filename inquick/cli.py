@@ -101,15 +101,22 @@ def create_key(hostname, mode, scopes, label):
 @click.option("--port", default=8000, show_default=True)
 @with_appcontext
 def demo_key(port):
-    """Issue a fresh live partner key for the demo and print a curl command that uses it."""
-    from inquick.demo import DEMO_HOSTNAME
+    """Issue a fresh live partner key for the demo and print a curl command that uses it, and
+    the demo's publishable key (for pages in browsers) with its allowed origins."""
+    from inquick.demo import DEMO_HOSTNAME, demo_publishable_key
 
-    key, secret = issue_key(health_system_at(DEMO_HOSTNAME), label="demo key (make run)")
+    system = health_system_at(DEMO_HOSTNAME)
+    key, secret = issue_key(system, label="demo key (make run)")
     db.session.add(key)
+    publishable = demo_publishable_key(db.session, system)
     db.session.commit()
     url = f"http://127.0.0.1:{port}/api/v3/{DEMO_HOSTNAME}/locations/feestport/schedules"
     click.echo(f"\nDemo partner key (scopes {key.scopes}):\n  {secret}")
-    click.echo(f"Try:\n  curl -s '{url}?include=insurance-plans&api_key={secret}'\n")
+    click.echo(f"Try:\n  curl -s '{url}?include=insurance-plans&api_key={secret}'")
+    click.echo(
+        f"Demo publishable key (for pages at {publishable.allowed_origins.replace(' ', ', ')}"
+        f" and this server):\n  {publishable.public_value}\n"
+    )
 
 
 @main.command("serve")

@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from inquick.auth.keys import issue_key
 from inquick.booking.availability import free_times
 from inquick.booking.reservations import default_type, reserve_slot
 from inquick.booking.schedule_rules import rules_of
 from inquick.models import (
+    ApiKey,
     AppointmentType,
     HealthSystem,
     InsurancePlan,
@@ -36,6 +38,10 @@ from inquick.models import (
 DEMO_HOSTNAME = "winter-health.example.org"
 SECOND_HOSTNAME = "summer-clinic.example.org"
 SCHEDULE_NAMESPACE = uuid.UUID("6f1c2a52-3a0e-4f57-9a53-0c7b8f1d2e10")
+# The pages `make run` serves its demo booking page from (besides the API's own origin,
+# which every publishable key allows).
+DEMO_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+DEMO_PUBLISHABLE_LABEL = "demo publishable key (make run)"
 
 
 def demo_data():
@@ -71,6 +77,27 @@ def seed(session, progress=print, now=None):
         progress(
             f"  {system.name} at {entry['hostnames'][0]}, live and sandbox; visits booked: {booked}"
         )
+    demo_publishable_key(session, systems[0][0])
+
+
+def demo_publishable_key(session, system):
+    """The demo's publishable key of `system` (its whole value is stored, so the same key is
+    shown on every `make run`), issued if it has none unrevoked yet."""
+    key = session.scalar(
+        select(ApiKey).where(
+            ApiKey.health_system_id == system.id,
+            ApiKey.label == DEMO_PUBLISHABLE_LABEL,
+            ApiKey.publishable.is_(True),
+            ApiKey.revoked_at.is_(None),
+        )
+    )
+    if key is None:
+        key, _secret = issue_key(
+            system, publishable=True, allowed_origins=DEMO_ORIGINS, label=DEMO_PUBLISHABLE_LABEL
+        )
+        session.add(key)
+        session.flush()
+    return key
 
 
 def health_system(entry):

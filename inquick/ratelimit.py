@@ -1,9 +1,11 @@
 """Rate limits: a one-minute window per caller, counted by the `limits` package.
 
-The caller is the API key (its own limit, or the default), the issuing key for bookings
-made with its visit tokens, or the client address when no credential was accepted (so
-guessing keys is limited too). With REDIS_URL the counts live in Redis and the limits
-hold across every server process; without it each process counts on its own.
+The caller is the API key (its own limit, or the default; a publishable key's counted
+apart for each client address, since every patient of a booking page shares the one key),
+the issuing key for bookings made with its visit tokens, or the client address when no
+credential was accepted (so guessing keys is limited too). With REDIS_URL the counts live
+in Redis and the limits hold across every server process; without it each process counts
+on its own.
 
 Rate limiting must never take the API down with it. Redis is asked with short timeouts;
 when it cannot answer, counting goes on in this process's memory (said once in the log,
@@ -17,11 +19,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app, g, request
+from flask import current_app, g
 from limits import RateLimitItemPerMinute
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+
+from inquick.client_addresses import request_client_digest
 
 log = logging.getLogger(__name__)
 # How long Redis may take to answer before a request stops waiting for it.
@@ -206,32 +210,41 @@ def key_limit(key):
     return key.rate_limit or current_app.config["RATE_LIMIT"]
 
 
+def pool(kind, key_id, publishable):
+    """The caller a key's requests of `kind` count as: a publishable key's, one per client
+    address (kept as a keyed digest), so that no patient, or abuser, can spend the
+    allowance of the rest of its page's patients."""
+    if publishable:
+        return f"{kind}:{key_id}:address:{request_client_digest()}"
+    return f"{kind}:{key_id}"
+
+
 def spend_for_key(key):
-    spend(f"key:{key.id}", key_limit(key))
+    spend(pool("key", key.id, key.publishable), key_limit(key))
 
 
-def spend_for_bookings(key_id):
+def spend_for_bookings(key_id, *, publishable):
     """Count a booking attempt against the key that issued its visit token.
 
     Each partner's bookings have a pool of their own: no partner can use up another's.
     """
-    spend(f"bookings:{key_id}", current_app.config["BOOKING_RATE_LIMIT"])
+    spend(pool("bookings", key_id, publishable), current_app.config["BOOKING_RATE_LIMIT"])
 
 
-def spend_for_replays(key_id):
+def spend_for_replays(key_id, *, publishable):
     """Count a replay of a token that booked: the issuing key's own, at the default limit."""
-    spend(f"replays:{key_id}", current_app.config["RATE_LIMIT"])
+    spend(pool("replays", key_id, publishable), current_app.config["RATE_LIMIT"])
 
 
 def spend_for_lookup(key):
     """Count a lookup by booking reference against the client's address and the key: a
     guesser must go slowly however many addresses or keys it holds."""
-    spend(f"lookups:address:{request.remote_addr}", current_app.config["LOOKUP_RATE_LIMIT"])
+    spend(f"lookups:address:{request_client_digest()}", current_app.config["LOOKUP_RATE_LIMIT"])
     spend(f"lookups:key:{key.id}", current_app.config["KEY_LOOKUP_RATE_LIMIT"])
 
 
 def spend_for_address():
-    spend(f"address:{request.remote_addr}", current_app.config["RATE_LIMIT"])
+    spend(f"address:{request_client_digest()}", current_app.config["RATE_LIMIT"])
 
 
 def add_headers(response):

@@ -197,12 +197,12 @@ def call(port, method, path, headers=None, body=None):
 
 
 class Server:
-    def __init__(self, port, secret, schedule_ids, log_path, url):
+    def __init__(self, port, secret, schedule_ids, log_path, url, hostname=HOSTNAME):
         self.port, self.secret, self.schedule_ids = port, secret, schedule_ids
-        self.log_path, self.url = log_path, url
+        self.log_path, self.url, self.hostname = log_path, url, hostname
 
     def get(self, path, **query):
-        target = f"{API}{path}" + (f"?{urlencode(query)}" if query else "")
+        target = f"/api/v3/{self.hostname}{path}" + (f"?{urlencode(query)}" if query else "")
         return call(self.port, "GET", target, {"Authorization": self.secret, "Accept": JSONAPI})
 
     def log(self):
@@ -235,13 +235,15 @@ def stop(process):
 
 
 @contextmanager
-def serve(tmp_path, *, workers, environment=None):
-    """The API served by gunicorn with `workers` processes over its own seeded database."""
+def serve(tmp_path, *, workers, environment=None, seeder=seed, hostname=HOSTNAME):
+    """The API served by gunicorn with `workers` processes over its own database, seeded by
+    `seeder(url)`, which returns the schedule ids by name and a key with `catalog:read` at
+    `hostname`."""
     url, drop = make_scratch_database(tmp_path)
     try:
         server_env = {**server_environment(url, tmp_path), **(environment or {})}
         migrate(server_env)
-        schedule_ids, secret = seed(url)
+        schedule_ids, secret = seeder(url)
         port = free_port()
         log_path = tmp_path / "gunicorn.log"
         with open(log_path, "wb") as log:
@@ -271,7 +273,7 @@ def serve(tmp_path, *, workers, environment=None):
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        running = Server(port, secret, schedule_ids, log_path, url)
+        running = Server(port, secret, schedule_ids, log_path, url, hostname)
         try:
             wait_until_serving(process, running)
             yield running

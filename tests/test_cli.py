@@ -100,3 +100,23 @@ def test_serve_runs_gunicorn_without_its_access_log(run, monkeypatch):
     # The app's own JSON request log replaces it: gunicorn's would hold query strings.
     assert "--access-logfile" not in argv and "--no-control-socket" in argv
     assert argv[-1] == "inquick:create_app()"
+
+
+def test_demo_key_prints_the_demos_publishable_key_every_time(run, client, session):
+    run("seed-demo")
+    printed = []
+    for _ in range(2):
+        result = run("demo-key")
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        [at] = [n for n, line in enumerate(lines) if line.startswith("Demo publishable key")]
+        assert "http://127.0.0.1:8000" in lines[at]
+        printed.append(lines[at + 1].strip())
+    assert printed[0] == printed[1] and printed[0].startswith("iq_pub_live_")
+    publishable = session.scalars(select(ApiKey).where(ApiKey.publishable.is_(True))).all()
+    assert [key.public_value for key in publishable] == printed[:1]
+    response = client.get(
+        f"/api/v3/{DEMO_HOSTNAME}/locations",
+        headers={"Authorization": printed[0], "Origin": "http://localhost:8000"},
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from inquick.demo import DEMO_HOSTNAME, SECOND_HOSTNAME, seed
-from inquick.models import HealthSystem
+from inquick.demo import DEMO_HOSTNAME, SECOND_HOSTNAME, demo_publishable_key, seed
+from inquick.models import ApiKey, HealthSystem
 from tests.conftest import Api, make_key
 
 
@@ -108,3 +108,16 @@ def test_the_demo_has_booked_visits_and_visit_settings(demo_api, session):
     assert "chest pain" in settings["data"]["attributes"]["emergency-keywords"]
     kinds = {v["attributes"]["kind"] for v in settings["included"]}
     assert {"format", "length", "presence", "phone"} <= kinds
+
+
+def test_the_demo_has_a_publishable_key_for_its_local_pages(client, session, demo):
+    [key] = session.scalars(select(ApiKey).where(ApiKey.publishable.is_(True))).all()
+    assert key.health_system_id == demo.id
+    assert key.allowed_origins == "http://127.0.0.1:8000 http://localhost:8000"
+    assert key.scope_set == {"catalog:read", "availability:read", "visits:create"}
+    assert demo_publishable_key(session, demo) is key  # kept, not issued again
+    page = Api(client, DEMO_HOSTNAME, key.public_value)
+    for origin in ("http://127.0.0.1:8000", "http://localhost:8000"):
+        response = page.get("/locations", headers={"Origin": origin})
+        assert response.status_code == 200
+        assert response.headers["Access-Control-Allow-Origin"] == origin

@@ -6,17 +6,14 @@ import re
 
 import pytest
 import yaml
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser import chromium, console_errors, screenshot
 from tests.conftest import CONFORMANCE
 from tests.live_server import REPO_ROOT, serve
 
 SPEC = REPO_ROOT / "spec" / "openapi.yaml"
-SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 RENDER_SECONDS = 30
 METHODS = ("get", "post", "patch", "put", "delete")
 
@@ -62,14 +59,7 @@ def test_the_reference_loads_nothing_from_elsewhere(client):
 
 @pytest.fixture
 def browser():
-    """Headless Chromium from Debian's `chromium` and `chromium-driver` (.ci/run installs
-    them); without them this fails rather than skips."""
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.add_argument("--window-size=1280,2000")
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    driver = chromium((1280, 2000))
     yield driver
     driver.quit()
 
@@ -97,15 +87,14 @@ def test_the_reference_lists_every_operation_in_a_browser(tmp_path, browser):
         browser.get(f"http://127.0.0.1:{server.port}/")
         wait = WebDriverWait(browser, RENDER_SECONDS)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"))
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(SCREENSHOTS / "reference-top.png"))
+        screenshot(browser, "reference-top")
         assert browser.current_url.endswith("/docs")
         assert browser.find_elements(By.CSS_SELECTOR, ".errors-wrapper") == []
         title = browser.find_element(By.CSS_SELECTOR, ".info .title").text
         assert title.startswith(CONFORMANCE.spec["info"]["title"])
         listed = set()
         wait.until(lambda d: scroll_through(d, listed) >= expected)
-        browser.save_screenshot(str(SCREENSHOTS / "reference-scrolled.png"))
+        screenshot(browser, "reference-scrolled")
         assert listed == expected
-        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        errors = console_errors(browser)
         assert errors == [], json.dumps(errors, indent=2)

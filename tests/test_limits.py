@@ -58,6 +58,17 @@ def test_failed_attempts_are_limited_by_address(app, client, tenant, monkeypatch
     assert statuses == [401] * 5 + [429]
 
 
+def test_addresses_are_counted_by_a_keyed_digest_never_as_they_are(app, client, tenant):
+    """The counters' names (Redis keys, when Redis counts) never hold a client's address."""
+    address = "203.0.113.77"
+    for path in ("/services", "/bookings/7KQ2-M9XD-4HTR"):
+        client.get(f"/api/v3/tenant-a.example.org{path}", headers={"Authorization": "iq_live_x"},
+                   environ_base={"REMOTE_ADDR": address})  # fmt: skip
+    callers = list(app.extensions["rate_limits"].memory.windows)
+    assert any(caller.startswith("address:") for caller in callers)
+    assert not any(address in caller for caller in callers)
+
+
 def test_guessed_visit_tokens_are_limited_by_address(app, client, tenant, monkeypatch):
     monkeypatch.setitem(app.config, "RATE_LIMIT", 3)
     guesses = [{"Authorization": "Bearer not.a.token"}, {}, {"Authorization": "Bearer x"}, {}]

@@ -123,9 +123,13 @@ def populate(system, marker):
         catalog.published.setdefault("visits", []).append(visit.id)
         catalog.published.setdefault("bookings", []).append(shown(visit.booking_reference))
     key, _secret = issue_key(system, label=f"{marker} key")
-    db.session.add(key)
+    # A publishable key, whose whole value and origins any read of it shows.
+    page_key, _secret = issue_key(
+        system, label=f"{marker} page", publishable=True, allowed_origins=[f"https://{tag}.example"]
+    )
+    db.session.add_all([key, page_key])
     db.session.flush()
-    catalog.published["api-keys"] = [str(key.id)]
+    catalog.published["api-keys"] = [str(key.id), str(page_key.id)]
     endpoint = factories.WebhookEndpointFactory(
         health_system_id=system.id,
         url=f"https://93.184.216.34/{tag}",

@@ -6,6 +6,10 @@ process, so a busy partner's requests mostly read nothing at all to authenticate
 key revoked here is forgotten at once; revoked by another process or server, it stops
 working when the kept copy expires. Only what a lookup found is kept: an unknown key
 is looked up every time it is tried (and its tries are rate limited).
+
+The origins that publishable keys allow are kept the same way: those of one key (for
+requests made with its visit tokens) and those of all the keys of a hostname's health
+system (for CORS preflights, which carry no key).
 """
 
 import time
@@ -13,10 +17,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from inquick.models import ApiKey, HealthSystem, PartnerHostname
+
+# Where the JSON:API is mounted: every URL names the partner hostname it calls.
+API_PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class Grant:
     rate_limit: int | None
     last_used_at: datetime | None
     tenant: Tenant
+    publishable: bool
+    allowed_origins: frozenset  # a publishable key's; empty for a secret key
 
 
 _published, _owner = aliased(HealthSystem), aliased(HealthSystem)
@@ -61,6 +70,8 @@ STATEMENT = (
         ApiKey.scopes,
         ApiKey.rate_limit,
         ApiKey.last_used_at,
+        ApiKey.publishable,
+        ApiKey.allowed_origins,
         _owner.id,
         _owner.slug,
         _owner.mode,
@@ -72,6 +83,36 @@ STATEMENT = (
     .outerjoin(_owner, _owner.id == ApiKey.health_system_id)
     .where(PartnerHostname.hostname == bindparam("hostname"))
 )
+# The origins of every unrevoked publishable key of the hostname's health system, live
+# keys and its sandbox's test keys alike (a page's preflight does not say which it holds).
+_system = aliased(HealthSystem)
+HOSTNAME_ORIGINS = (
+    select(ApiKey.allowed_origins)
+    .select_from(PartnerHostname)
+    .join(
+        _system,
+        or_(
+            _system.id == PartnerHostname.health_system_id,
+            _system.live_system_id == PartnerHostname.health_system_id,
+        ),
+    )
+    .join(ApiKey, ApiKey.health_system_id == _system.id)
+    .where(
+        PartnerHostname.hostname == bindparam("hostname"),
+        ApiKey.publishable.is_(True),
+        ApiKey.revoked_at.is_(None),
+    )
+)
+# Whether a key (the one that issued a visit token) is publishable, and its origins; a
+# revoked key allows no origin.
+KEY_ORIGINS = select(ApiKey.publishable, ApiKey.allowed_origins, ApiKey.revoked_at).where(
+    ApiKey.id == bindparam("key_id")
+)
+
+
+def origin_set(stored):
+    """The stored space-separated origins as a set."""
+    return frozenset((stored or "").split())
 
 
 class Callers:
@@ -81,6 +122,8 @@ class Callers:
         self.seconds, self.clock, self.size = seconds, clock, size
         self.hostnames = OrderedDict()  # hostname -> (expires, tenant)
         self.grants = OrderedDict()  # (hostname, digest) -> (expires, grant)
+        self.hostname_origins = OrderedDict()  # hostname -> (expires, origins)
+        self.key_origins = OrderedDict()  # key id -> (expires, (publishable, origins))
 
     def _get(self, kept, key):
         found = kept.get(key)
@@ -109,11 +152,30 @@ class Callers:
         self._keep(self.hostnames, hostname, tenant)
         grant = None
         if row[4] is not None:
-            key_id, mode, scopes, rate_limit, last_used_at = row[4:9]
+            key_id, mode, scopes, rate_limit, last_used_at, publishable, origins = row[4:11]
             grant = Grant(key_id, mode, frozenset(scopes.split()), rate_limit, last_used_at,
-                          Tenant(*row[9:13]))  # fmt: skip
+                          Tenant(*row[11:15]), publishable, origin_set(origins))  # fmt: skip
             self._keep(self.grants, (hostname, key_digest), grant)
         return tenant, grant
+
+    def origins_of_hostname(self, session, hostname):
+        """The origins any unrevoked publishable key of the hostname's system allows."""
+        origins = self._get(self.hostname_origins, hostname)
+        if origins is None:
+            stored = session.scalars(HOSTNAME_ORIGINS, {"hostname": hostname})
+            origins = frozenset().union(*map(origin_set, stored))
+            self._keep(self.hostname_origins, hostname, origins)
+        return origins
+
+    def origins_of_key(self, session, key_id):
+        """(whether the key is publishable, the origins it allows: none once revoked)."""
+        found = self._get(self.key_origins, key_id)
+        if found is None:
+            row = session.execute(KEY_ORIGINS, {"key_id": key_id}).first()
+            publishable, stored, revoked_at = row or (False, None, None)
+            found = (publishable, frozenset() if revoked_at else origin_set(stored))
+            self._keep(self.key_origins, key_id, found)
+        return found
 
     def used(self, hostname, key_digest, grant, moment):
         """Remember that the key's use at `moment` was recorded."""
@@ -124,3 +186,9 @@ class Callers:
         """Drop every kept grant of a key (revoked through this process)."""
         for cache_key in [k for k, (_, grant) in self.grants.items() if grant.id == key_id]:
             del self.grants[cache_key]
+        self.key_origins.pop(key_id, None)
+        self.origins_changed()
+
+    def origins_changed(self):
+        """Forget every hostname's origins (a publishable key was made or revoked here)."""
+        self.hostname_origins.clear()

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from inquick.auth.callers import Callers
+from inquick.auth.cors import check_key_origin
 from inquick.auth.keys import digest, use_is_stale
 from inquick.extensions import db
 from inquick.jsonapi.errors import NotAuthenticated, NotFound
@@ -21,7 +22,6 @@ from inquick.models import ApiKey
 from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address, spend_for_key
 
-API_PREFIXES = ("/api/v3/<partner_hostname>", "/v3/<partner_hostname>")
 log = logging.getLogger(__name__)
 
 
@@ -81,6 +81,7 @@ def authenticate():
         raise NotAuthenticated("The API key is not valid for this health system.")
     spend_for_key(grant)
     refuse_live_on_sandbox_host(grant.mode)
+    check_key_origin(grant)
     g.api_key, g.tenant = grant, grant.tenant
     remember_caller(grant.tenant, grant)
     now = datetime.now(UTC)
@@ -108,7 +109,9 @@ def record_use(key_id, now):
 def refuse_live_on_sandbox_host(mode):
     """A sandbox host (INQUICK_SANDBOX_HOST) serves test-mode credentials only."""
     if mode == "live" and current_app.config.get("SANDBOX_HOST"):
-        raise NotAuthenticated("This deployment is a sandbox host: use a test key (iq_test_...).")
+        raise NotAuthenticated(
+            "This deployment is a sandbox host: use a test key (iq_test_... or iq_pub_test_...)."
+        )
 
 
 def serves(tenant, health_system, mode):

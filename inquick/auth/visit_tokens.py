@@ -2,13 +2,15 @@
 its hold back) carry a visit token where other requests carry a key.
 
 The token stands for the key that asked for it: its claims name the health system (live,
-or a sandbox of the hostname's) and that key, whose pools the attempt spends from.
+or a sandbox of the hostname's) and that key, whose pools the attempt spends from and, for
+a publishable key, whose allowed origins the request must come from (`inquick.auth.cors`).
 """
 
 from flask import current_app, g
 from sqlalchemy import select
 
 from inquick.auth.callers import Tenant
+from inquick.auth.cors import check_token_origin
 from inquick.auth.tenancy import bearer_token, refuse_live_on_sandbox_host
 from inquick.booking.bookings import booked_with
 from inquick.booking.tokens import TokenRefused, read_token
@@ -27,8 +29,9 @@ def authenticate_visit_token(now):
     claims = token_claims(now)
     tenant = tenant_of(claims)
     remember_caller(tenant)
+    publishable = check_token_origin(claims["key"])
     booked = booked_with(db.session, tenant, claims["jti"])
-    count_attempt(claims, replay=booked is not None)
+    count_attempt(claims, replay=booked is not None, publishable=publishable)
     return tenant, claims, booked
 
 
@@ -38,7 +41,8 @@ def authenticate_hold_release(now):
     claims = token_claims(now)
     tenant = tenant_of(claims)
     remember_caller(tenant)
-    spend_for_replays(claims["key"])
+    publishable = check_token_origin(claims["key"])
+    spend_for_replays(claims["key"], publishable=publishable)
     return tenant, claims
 
 
@@ -76,14 +80,15 @@ def tenant_of(claims):
     raise TokenRefused("The visit token is not valid for this health system.")
 
 
-def count_attempt(claims, *, replay):
+def count_attempt(claims, *, replay, publishable):
     """Count the request against the pools of the key that issued the token.
 
     A new booking attempt (even one refused later) spends from the key's bookings; a
     replay of a token that already booked is the same booking answered again, and spends
-    from the key's replays instead. Either way only that partner's pool runs out.
+    from the key's replays instead. Either way only that partner's pool runs out (for a
+    publishable key, only that client address's share of it).
     """
     if replay:
-        spend_for_replays(claims["key"])
+        spend_for_replays(claims["key"], publishable=publishable)
     else:
-        spend_for_bookings(claims["key"])
+        spend_for_bookings(claims["key"], publishable=publishable)

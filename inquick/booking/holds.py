@@ -15,8 +15,6 @@ after the schedule's lock; SQLite's writers queue already), so bursts across sch
 cannot exceed them either.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,13 +54,6 @@ class Requester:
 
     api_key_id: int
     client_digest: str
-
-
-def client_digest(address, secret):
-    """A digest of the client's address keyed with the deployment's secret: it counts the
-    address's holds, and cannot be turned back into the address by trying them all."""
-    keyed = hmac.new(secret.encode(), f"hold client {address}".encode(), hashlib.sha256)
-    return keyed.hexdigest()[:32]
 
 
 def lock_key_and_address(session, requester):

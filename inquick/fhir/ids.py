@@ -8,7 +8,7 @@ the whole slug. Schedules and visits keep their ids (a UUID, 32 hex digits).
 import hashlib
 import re
 
-from sqlalchemy import and_, func
+from sqlalchemy import func, or_, select
 
 MAX_ID = 64
 # A long slug's id: its first 51 characters, a dot, 12 hex digits of its SHA-256.
@@ -23,12 +23,22 @@ def logical_id(slug):
     return f"{slug[:KEPT]}.{hashlib.sha256(slug.encode()).hexdigest()[:DIGITS]}"
 
 
-def slug_is(column, fhir_id):
-    """SQL: the row whose slug `column` holds has the FHIR id `fhir_id` (or, for a digested
-    id, one of the long slugs sharing its prefix: `logical_id` tells them apart)."""
-    digested = DIGESTED.fullmatch(fhir_id)
-    if digested is None:
-        return column == fhir_id
-    return and_(
-        column.startswith(digested["prefix"], autoescape=True), func.length(column) > MAX_ID
-    )
+def slugs_named(session, model, tenant_id, fhir_ids):
+    """The slugs of the health system's `model` rows that `fhir_ids` name: a short id is its
+    slug; a digested one, the one long slug it is the id of. Long slugs may share their
+    first characters, and SQL cannot compute the digest everywhere, so the slugs sharing a
+    digested id's prefix are read and the digest picks among them."""
+    matches = {fhir_id: DIGESTED.fullmatch(fhir_id) for fhir_id in fhir_ids}
+    digested = {fhir_id: match["prefix"] for fhir_id, match in matches.items() if match}
+    slugs = [fhir_id for fhir_id in fhir_ids if fhir_id not in digested]
+    if digested:
+        prefixes = (model.slug.startswith(p, autoescape=True) for p in set(digested.values()))
+        candidates = session.scalars(
+            select(model.slug).where(
+                model.health_system_id == tenant_id,
+                func.length(model.slug) > MAX_ID,
+                or_(*prefixes),
+            )
+        )
+        slugs += [slug for slug in candidates if logical_id(slug) in digested]
+    return slugs

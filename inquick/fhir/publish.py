@@ -9,14 +9,22 @@ schedule's slots, in memory. Nothing here reads a visit beyond the seats it take
 files are the catalog and the computed slots, and hold no patient data.
 
 `_since` narrows the Location, Practitioner and Schedule files to the rows changed since
-then. Slot files take `_since` and hold every current slot all the same, as the guide
-lets a server do: slots change with each booking, each hold taken or given back and each
-passing hour, and not every one of those leaves a time to compare with.
+then, reaching back `SINCE_MARGIN` before it: a row is stamped when its transaction writes
+it but seen only once that commits, so a row stamped just before a client's last fetch
+may have committed just after it (a row sent twice costs a client nothing, the guide
+lets a server send more than asked). The margin is taken here, once: the manifest's
+`transactionTime` is when it was made, so a client passing it back as its next `_since`
+misses nothing (for transactions shorter than the margin) and gets the margin's rows
+again, not twice the margin's. Slot files take `_since` and hold
+every current slot all the same, as the guide lets a server do: slots change with each
+booking, each hold taken or given back and each passing hour, and not every one of those
+leaves a time to compare with.
 """
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
@@ -37,6 +45,8 @@ BATCH = 500
 BULK_PUBLISH = ("bulk-publish", "http://hl7.org/fhir/uv/smart-scheduling-links/specification.html")
 # The file of the slots of locations with no state.
 NO_STATE = "none"
+# How long a transaction may take between stamping a row and committing it.
+SINCE_MARGIN = timedelta(minutes=5)
 
 
 def published_system_id(session, health_system, sandbox_host):
@@ -75,7 +85,7 @@ def published_states(session, tenant_id):
 
 
 def manifest(request_url, base, states, since, now):
-    """The manifest: when it was published, what was asked, and the files to fetch."""
+    """The manifest: when it was made, what was asked, and the files to fetch."""
     after = f"?{urlencode({'_since': since})}" if since else ""
     files = f"{base}/$bulk-publish"
     output = [
@@ -148,20 +158,31 @@ CATALOG_FILES = {
 }
 
 
-def catalog_file(session, published, tenant_id, context, since=()):
-    """The resources of a `CatalogFile`'s rows, those changed since `since`'s criteria."""
+def changed_since(instant):
+    """The instant from which a file given `_since=instant` holds the changed rows."""
+    try:
+        return instant - SINCE_MARGIN
+    except OverflowError:  # before the calendar's first day: every row
+        return instant
+
+
+def catalog_file(session, published, tenant_id, context, since=None):
+    """The resources of a `CatalogFile`'s rows, those changed since `since` (an instant,
+    `changed_since`'s) when given."""
     model = published.model
     where = [model.health_system_id == tenant_id, *published.published]
-    where += [criterion.condition(model.updated_at) for criterion in since]
+    if since is not None:
+        where.append(model.updated_at >= since)
     for keys in keyset(session, published.key, where):
         for record in published.rows.by_ids([logical_id(key) for key in keys]):
             yield published.rows.write(record, context)
 
 
 def deep_link(booking_url, schedule_id, start):
-    """The booking page, asked for the slot's schedule and time (its own query kept)."""
+    """The booking page, asked for the slot's schedule and time as the hosted page reads
+    them, `schedule` and `at` (the page's own query kept)."""
     parts = urlsplit(booking_url)
-    query = [*parse_qsl(parts.query), ("schedule", schedule_id), ("time", local_instant(start))]
+    query = [*parse_qsl(parts.query), ("schedule", schedule_id), ("at", local_instant(start))]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

@@ -1,7 +1,6 @@
 """`$bulk-publish` (SMART Scheduling Links): the manifest and its files, with no key, for a
 health system that publishes its slots (`publishes-slots`, set with `catalog:write`)."""
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -13,6 +12,7 @@ from inquick.fhir.media import fhir_base, request_context
 from inquick.fhir.publish import (
     CATALOG_FILES,
     catalog_file,
+    changed_since,
     manifest,
     ndjson,
     publication,
@@ -25,6 +25,7 @@ from inquick.fhir.search import date_criteria, parse_search
 from inquick.jsonapi.errors import NotFound
 from inquick.models import HealthSystem
 from inquick.operations import remember_caller
+from inquick.pages.page_keys import page_key
 from inquick.ratelimit import spend_for_address
 
 blueprint = Blueprint("fhir-publish", __name__)
@@ -42,17 +43,29 @@ def published_system():
     remember_caller(g.health_system)
     sandbox_host = current_app.config.get("SANDBOX_HOST")
     system_id = published_system_id(db.session, g.health_system, sandbox_host)
-    publishes, g.booking_url = publication(db.session, system_id)
+    publishes, booking_url = publication(db.session, system_id)
     if not publishes:
         raise NotFound("This health system does not publish its slots.")
+    g.booking_url = booking_url or hosted_booking_page()
     g.tenant = db.session.get(HealthSystem, system_id)
     g.fhir_base = fhir_base()
 
 
+def hosted_booking_page():
+    """This server's booking page of the hostname, when it has one (a publishable key) and
+    the system named no page of its own; None otherwise."""
+    hostname = g.presented[0]
+    if page_key(db.session, hostname) is None:
+        return None
+    return f"{request.host_url}book/{quote(hostname, safe='')}"
+
+
 def since():
-    """The `_since` criterion, if given (the only parameter the files take)."""
+    """From when the files hold changed rows: `_since` (the only parameter they take), less
+    the margin of late commits; None without it."""
     search = parse_search(request.args, ("_since",))
-    return tuple(replace(c, prefix="ge") for c in date_criteria(search, "_since"))
+    starts = [criterion.bounds(UTC)[0] for criterion in date_criteria(search, "_since")]
+    return changed_since(max(starts)) if starts else None
 
 
 @blueprint.get("/$bulk-publish")

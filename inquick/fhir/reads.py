@@ -12,7 +12,6 @@ from flask import g, request
 from inquick.booking.audit import record_access
 from inquick.extensions import db
 from inquick.fhir.appointments import PATIENT_FIELDS
-from inquick.fhir.ids import logical_id
 from inquick.jsonapi.query import QueryParams, parse_sort
 from inquick.jsonapi.records import Reader
 from inquick.jsonapi.resource import Resource
@@ -63,17 +62,13 @@ class Rows:
         wanted = tuple(dict.fromkeys(fhir_ids))
         if not wanted:
             return []
-        records, _ = self.page({"_id": ((wanted,), "_id")}, count=2 * len(wanted))
-        return [record for record in records if self.fhir_id(record) in wanted]
+        records, _ = self.page({"_id": ((wanted,), "_id")}, count=len(wanted))
+        return records
 
     def read(self, fhir_id, context):
         """The resource with this id, or None."""
         found = self.by_ids([fhir_id])
         return self.write(found[0], context) if found else None
-
-    @staticmethod
-    def fhir_id(record):
-        return logical_id(record.id)
 
 
 def audit_reads(records):

@@ -10,10 +10,12 @@ alternatives (any may).
 
 from math import pi, sin
 
+from flask import g
 from sqlalchemy import Float, and_, bindparam, false, func, or_, select
 
 from inquick.catalog.geo import haversine_term, point_values
-from inquick.fhir.ids import slug_is
+from inquick.extensions import db
+from inquick.fhir.ids import slugs_named
 from inquick.jsonapi.fields import Computed
 from inquick.jsonapi.resource import Filter
 from inquick.models import Location, Provider, Schedule, Service, Visit
@@ -44,12 +46,48 @@ def every(occurrences, clause):
     return and_(*(or_(false(), *map(clause, alternatives)) for alternatives in occurrences))
 
 
-def with_slugs(column):
-    return lambda occurrences: every(occurrences, lambda fhir_id: slug_is(column, fhir_id))
+def bound_filter(key, *parts):
+    """A filter whose values are bound by name when its statement runs, so one statement
+    serves every value (values built into a statement would build and cache one per id).
+    Each part is (clause(parameter), values(alternatives)): an occurrence holds when any
+    part's clause does with its values bound as the expanding `parameter`."""
+
+    def name(occurrence, part):
+        return f"fhir_{key}_{occurrence}_{part}".replace("-", "_")
+
+    def holds(n):
+        clauses = [
+            clause(bindparam(name(n, p), expanding=True)) for p, (clause, _) in enumerate(parts)
+        ]
+        return or_(*clauses)
+
+    def condition(occurrences):
+        return and_(*map(holds, range(len(occurrences))))
+
+    def bound(occurrences):
+        values = {
+            name(n, p): tuple(read(alternatives))
+            for n, alternatives in enumerate(occurrences)
+            for p, (_, read) in enumerate(parts)
+        }
+        return len(occurrences), values
+
+    return Filter(condition, bound=bound)
+
+
+def slugs_of(model, fhir_ids):
+    """The slugs of the caller's `model` rows the FHIR ids name."""
+    return slugs_named(db.session, model, g.tenant.id, fhir_ids)
+
+
+def with_slugs(model):
+    """`_id` of a catalog type: its slug is one the ids name."""
+    return bound_filter("_id", (model.slug.in_, lambda ids: slugs_of(model, ids)))
 
 
 def with_ids(column):
-    return lambda occurrences: every(occurrences, lambda object_id: column == object_id)
+    """`_id` of a type whose FHIR id is its id."""
+    return bound_filter("_id", (column.in_, lambda ids: ids))
 
 
 def updated(column):
@@ -57,18 +95,19 @@ def updated(column):
     return Filter(lambda criteria: and_(*(c.condition(column) for c in criteria)))
 
 
-def of_type_slug(relationship, model, kinds):
-    """A reference to a row of `model` (FHIR type one of `kinds`, or unnamed) by its id."""
+def referenced(relationship, model, kinds):
+    """A part of a reference filter: a row of `model` (FHIR type one of `kinds`, or
+    unnamed) that the reference names by its id."""
 
-    def clause(pair):
-        kind, fhir_id = pair
-        if kind is not None and kind not in kinds:
-            return false()
+    def clause(slugs):
         return relationship.has(
-            and_(slug_is(model.slug, fhir_id), model.health_system_id == Schedule.health_system_id)
+            and_(model.slug.in_(slugs), model.health_system_id == Schedule.health_system_id)
         )
 
-    return clause
+    def read(pairs):
+        return slugs_of(model, [fhir_id for kind, fhir_id in pairs if kind in (None, *kinds)])
+
+    return clause, read
 
 
 class LocationSource(LocationSchema):
@@ -106,7 +145,7 @@ def named_catalog(source, model, **filters):
         model,
         default_sort=("name",),
         filters={
-            "_id": Filter(with_slugs(model.slug)),
+            "_id": with_slugs(model),
             "_lastUpdated": updated(model.updated_at),
             **filters,
         },
@@ -147,19 +186,8 @@ def with_service(occurrences):
     )
 
 
-def practitioner_is(occurrences):
-    return every(occurrences, of_type_slug(Schedule.provider, Provider, ("Practitioner",)))
-
-
-def location_is(occurrences):
-    return every(occurrences, of_type_slug(Schedule.location, Location, ("Location",)))
-
-
-def actor_is(occurrences):
-    """A schedule's actors: its practitioner and its location."""
-    practitioner = of_type_slug(Schedule.provider, Provider, ("Practitioner",))
-    location = of_type_slug(Schedule.location, Location, ("Location",))
-    return every(occurrences, lambda pair: or_(practitioner(pair), location(pair)))
+PRACTITIONER = referenced(Schedule.provider, Provider, ("Practitioner",))
+LOCATION = referenced(Schedule.location, Location, ("Location",))
 
 
 # Schedules are both Schedule and PractitionerRole resources: one source, each type
@@ -169,12 +197,13 @@ schedules = ScheduleResource(
     Schedule,
     default_sort=("sort-order", "name"),
     filters={
-        "_id": Filter(with_ids(Schedule.id)),
+        "_id": with_ids(Schedule.id),
         "_lastUpdated": updated(Schedule.updated_at),
         "service-type": Filter(with_service),
-        "actor": Filter(actor_is),
-        "practitioner": Filter(practitioner_is),
-        "location": Filter(location_is),
+        # A schedule's actors: its practitioner and its location.
+        "actor": bound_filter("actor", PRACTITIONER, LOCATION),
+        "practitioner": bound_filter("practitioner", PRACTITIONER),
+        "location": bound_filter("location", LOCATION),
     },
 )
 
@@ -203,7 +232,7 @@ visits = CatalogResource(
     default_sort=("appointment-at",),
     extra_sorts={"appointment-at": Visit.starts_at},
     filters={
-        "_id": Filter(with_ids(Visit.id)),
+        "_id": with_ids(Visit.id),
         "_lastUpdated": updated(Visit.updated_at),
         "date": Filter(starts),
         "status": Filter(with_status),

@@ -6,12 +6,13 @@ and the key checked before any view runs); failures are answered as OperationOut
 
 import orjson
 from flask import Blueprint, current_app, g, request
+from werkzeug.datastructures import CombinedMultiDict
 
 from inquick.auth.keys import require_scope
 from inquick.extensions import db
 from inquick.fhir import publish_views
 from inquick.fhir.bundles import searchset
-from inquick.fhir.capability import capability_statement
+from inquick.fhir.capability import METADATA_PARAMETERS, answered_statement, capability_statement
 from inquick.fhir.media import FHIR_JSON, check_format, fhir_base, fhir_response, request_context
 from inquick.fhir.outcomes import outcome_of_errors
 from inquick.fhir.publish import BULK_PUBLISH, publication, published_system_id
@@ -19,13 +20,15 @@ from inquick.fhir.search import is_lenient, parse_search
 from inquick.fhir.slot_search import SLOTS
 from inquick.fhir.types import TYPES
 from inquick.jsonapi.conditional import revalidated
-from inquick.jsonapi.errors import NotFound
+from inquick.jsonapi.errors import NotFound, UnsupportedMediaType
 from inquick.jsonapi.media import MEDIA_TYPE
 from inquick.models.catalog_state import CATALOG_VERSION
 from inquick.ratelimit import spend_for_address
 
 PREFIX = "/fhir/r4/<partner_hostname>"
 SERVED = (*TYPES.values(), SLOTS)
+SERVED_BY_NAME = {fhir_type.name: fhir_type for fhir_type in SERVED}
+FORM = "application/x-www-form-urlencoded"
 blueprint = Blueprint("fhir", __name__)
 
 
@@ -33,6 +36,11 @@ def init_app(app):
     app.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(publish_views.blueprint, url_prefix=PREFIX)
     app.after_request(answer_failures_as_outcomes)
+    # FHIR's media types are not JSON:API's: its views negotiate them themselves (`media`).
+    fhir_blueprints = (blueprint.name, publish_views.blueprint.name)
+    for endpoint, view in app.view_functions.items():
+        if endpoint.partition(".")[0] in fhir_blueprints:
+            view.negotiates_itself = True
 
 
 def answer_failures_as_outcomes(response):
@@ -51,19 +59,33 @@ def speak_fhir():
     """The base URL of this request's resources, and 406 for a format not served."""
     g.fhir_base = fhir_base()
     accept = request.accept_mimetypes if "Accept" in request.headers else None
-    check_format(request.args.getlist("_format"), accept)
+    check_format(search_parameters().getlist("_format"), accept)
+
+
+def search_parameters():
+    """The request's parameters: the query's, and a POST's form body's after them (FHIR's
+    `POST [type]/_search` means the GET of both); 415 for a body of another kind."""
+    if request.method != "POST":
+        return request.args
+    if request.mimetype != FORM and (request.mimetype or request.content_length):
+        raise UnsupportedMediaType(
+            f"POST _search takes its parameters as {FORM}.", header="Content-Type"
+        )
+    return CombinedMultiDict([request.args, request.form])
 
 
 @blueprint.get("/metadata")
 def metadata():
     """The CapabilityStatement: served without a key, as FHIR clients expect."""
     spend_for_address()
-    parse_search(request.args, (), lenient=is_lenient(request.headers.get("Prefer")))
+    lenient = is_lenient(request.headers.get("Prefer"))
+    found_search = parse_search(request.args, METADATA_PARAMETERS, lenient=lenient)
     sandbox_host = current_app.config.get("SANDBOX_HOST")
     system_id = published_system_id(db.session, g.health_system, sandbox_host)
     publishes, _booking_url = publication(db.session, system_id)
     operations = [BULK_PUBLISH] if publishes else []
-    return fhir_response(capability_statement(g.fhir_base, SERVED, operations))
+    statement = capability_statement(g.fhir_base, SERVED, operations)
+    return fhir_response(answered_statement(statement, found_search, lenient))
 
 
 metadata.authenticates_itself = True
@@ -79,13 +101,24 @@ def read(fhir_type, object_id):
 
 
 def search(fhir_type):
-    """GET /{type}?…: a searchset Bundle."""
+    """GET /{type}?…: a searchset Bundle, its links the GETs of its pages."""
     lenient = is_lenient(request.headers.get("Prefer"))
     found_search = parse_search(
-        request.args, fhir_type.parameter_names, fhir_type.includes, lenient=lenient
+        search_parameters(), fhir_type.parameter_names, fhir_type.includes, lenient=lenient
     )
     found = fhir_type.search(found_search, request_context())
-    return answer(fhir_type, searchset(request.base_url, g.fhir_base, found_search, found))
+    url = request.base_url.removesuffix("/_search")
+    return answer(fhir_type, searchset(url, g.fhir_base, found_search, found))
+
+
+@blueprint.post("/<resource_type>/_search")
+def search_by_form(resource_type):
+    """POST /{type}/_search: the search of the query's and the form's parameters, under
+    the type's scope. Never revalidated: its URL does not say what was searched."""
+    fhir_type = SERVED_BY_NAME.get(resource_type)
+    if fhir_type is None:
+        raise NotFound(f"There is no resource type {resource_type!r} here.")
+    return require_scope(fhir_type.scope)(search)(fhir_type)
 
 
 def answer(fhir_type, resource):

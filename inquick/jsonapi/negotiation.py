@@ -1,6 +1,6 @@
 """JSON:API 1.1 content negotiation (415 for request bodies, 406 for Accept)."""
 
-from flask import request
+from flask import current_app, request
 from werkzeug.http import parse_options_header
 
 from inquick.jsonapi.errors import NotAcceptable, UnsupportedMediaType
@@ -17,7 +17,11 @@ def init_app(app):
 
 
 def negotiate():
-    """Refuse bodies and Accept headers that JSON:API tells us to refuse."""
+    """Refuse bodies and Accept headers that JSON:API tells us to refuse; a view speaking
+    another media type (FHIR's) is marked `negotiates_itself` and does its own."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "negotiates_itself", False):
+        return
     if _has_body():
         check_content_type(request.headers.get("Content-Type", ""))
     check_accept(request.headers.get("Accept", ""))

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inquick.extensions import db
@@ -57,7 +66,8 @@ class PartnerHostname(db.Model):
 
 
 class ApiKey(db.Model):
-    """A partner's credential. Only a digest of the secret is stored."""
+    """A partner's credential. Only a digest of a secret key is stored; a publishable key,
+    made to be shown in page source, is kept whole so that it can be shown again."""
 
     __tablename__ = "api_keys"
 
@@ -74,6 +84,11 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A key for pages in patients' browsers: few scopes, only from `allowed_origins`
+    # (space-separated serialized origins, `https://host[:port]`, lower-case).
+    publishable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    allowed_origins: Mapped[str | None] = mapped_column(Text)
+    public_value: Mapped[str | None] = mapped_column(String(100))
 
     health_system: Mapped[HealthSystem] = relationship()
 

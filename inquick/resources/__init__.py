@@ -1,6 +1,6 @@
 """The API's resources: one blueprint per type, mounted under every API prefix."""
 
-from inquick.auth.tenancy import API_PREFIXES
+from inquick.auth.callers import API_PREFIXES
 from inquick.jsonapi.resource import register
 from inquick.resources import (
     api_keys,

@@ -1,14 +1,21 @@
-"""api-keys: a health system's keys, listed, created (shown once) and revoked (keys:manage)."""
+"""api-keys: a health system's keys, listed, created (shown once) and revoked (keys:manage).
+
+A publishable key (`publishable: true`) is for pages in patients' browsers: it holds only
+the scopes of a booking page, is bound to its `allowed-origins`, and is shown whole
+(`publishable-key`) whenever it is read, since it is meant to be seen in page source.
+Both are set when the key is made; a key's origins change by making a new key.
+"""
 
 from datetime import UTC, datetime
 
 import marshmallow
 from flask import Blueprint, current_app, g, request
-from marshmallow import ValidationError, pre_load, validate, validates
+from marshmallow import ValidationError, pre_load, validate, validates, validates_schema
 from marshmallow_jsonapi import Schema, fields
 from sqlalchemy import func, select
 
-from inquick.auth.keys import SCOPES, issue_key, require_scope
+from inquick.auth.keys import PUBLISHABLE_SCOPES, SCOPES, issue_key, require_scope
+from inquick.auth.origins import MAX_ORIGINS, InvalidOrigin, normalised_origins
 from inquick.extensions import db
 from inquick.jsonapi.attributes import load_attributes
 from inquick.jsonapi.conditional import never_stored
@@ -33,6 +40,11 @@ def scope_list(scopes):
     return sorted(set(scopes.split()), key=SCOPES.index)
 
 
+def origin_list(origins):
+    """The stored space-separated origins, in the order given; null for a secret key."""
+    return None if origins is None else origins.split()
+
+
 class ApiKeySchema(Schema):
     id = fields.Str()
     prefix = fields.Str()
@@ -43,6 +55,9 @@ class ApiKeySchema(Schema):
     created_at = Computed(ApiKey.created_at, convert=moment)
     last_used_at = Computed(ApiKey.last_used_at, convert=moment)
     revoked_at = Computed(ApiKey.revoked_at, convert=moment)
+    publishable = fields.Bool()
+    allowed_origins = Computed(ApiKey.allowed_origins, convert=origin_list)
+    publishable_key = Computed(ApiKey.public_value)
 
     class Meta:
         type_ = "api-keys"
@@ -58,11 +73,23 @@ add_resource_routes(blueprint, api_keys, decorators=[require_scope("keys:manage"
 SCOPE_NAMES = "must be a non-empty list of scope names."
 LABEL_LENGTH = ApiKey.label.type.length
 LABEL = f"must be text of at most {LABEL_LENGTH} characters."
+PUBLISHABLE = "must be true or false."
+ORIGINS = f"must be a list of 1 to {MAX_ORIGINS} origins, each https://host[:port]."
 
 
 def refused_with(message):
     """A field's error messages: every way a value can fail its type answered by `message`."""
     return dict.fromkeys(("required", "null", "invalid"), message)
+
+
+class JsonBool(fields.Bool):
+    """A JSON true or false, nothing that reads like one (`1`, `"yes"`): which kind of key
+    is made must not rest on a guess."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class NewKeySchema(marshmallow.Schema):
@@ -85,6 +112,14 @@ class NewKeySchema(marshmallow.Schema):
         error_messages=refused_with(LABEL),
     )
     rate_limit = fields.Int(data_key="rate-limit", strict=True, allow_none=True)
+    publishable = JsonBool(load_default=False, error_messages=refused_with(PUBLISHABLE))
+    allowed_origins = fields.List(
+        fields.Raw(),
+        data_key="allowed-origins",
+        load_default=None,
+        allow_none=True,
+        error_messages=refused_with(ORIGINS),
+    )
 
     def __init__(self, maker):
         super().__init__()
@@ -109,6 +144,32 @@ class NewKeySchema(marshmallow.Schema):
         """A key can hand out only what it holds itself."""
         if not set(scopes) <= self.maker.scope_set:
             raise ValidationError("can only be scopes this key holds.")
+
+    @validates_schema
+    def publishable_rules(self, data, **_kwargs):
+        """A publishable key: a booking page's scopes and its origins, normalised; a secret
+        key has no origins (it must never be used from a browser)."""
+        origins = data.get("allowed_origins")
+        if not data.get("publishable"):
+            if origins is not None:
+                raise ValidationError(
+                    "can be set only for a publishable key (publishable: true).",
+                    "allowed-origins",
+                )
+            return
+        if not set(data.get("scopes", ())) <= set(PUBLISHABLE_SCOPES):
+            raise ValidationError(
+                f"can only be {', '.join(PUBLISHABLE_SCOPES)} for a publishable key.", "scopes"
+            )
+        if not origins:
+            raise ValidationError(
+                f"{ORIGINS.removesuffix('.')}: a publishable key needs at least one.",
+                "allowed-origins",
+            )
+        try:
+            data["allowed_origins"] = normalised_origins(origins)
+        except InvalidOrigin as invalid:
+            raise ValidationError(f"must hold origins only: {invalid}", "allowed-origins") from None
 
 
 def check_total(health_system, limit):
@@ -143,9 +204,12 @@ def create_api_key():
     # Locked, so that two keys created at once cannot both fit under the total.
     health_system = db.session.get(HealthSystem, g.tenant.id, with_for_update=True)
     check_total(health_system, asked["rate_limit"])
+    asked["allowed_origins"] = asked["allowed_origins"] or ()
     key, secret = issue_key(health_system, mode=g.api_key.mode, **asked)
     db.session.add(key)
     db.session.commit()
+    if key.publishable:
+        current_app.extensions["callers"].origins_changed()  # its origins' preflights pass now
     params = QueryParams()
     document = single_document(read_one(api_keys, str(key.id), params), params)
     document["data"]["attributes"]["secret"] = secret

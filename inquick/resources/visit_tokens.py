@@ -8,10 +8,11 @@ from webargs import fields
 
 from inquick.auth.keys import require_scope
 from inquick.auth.visit_tokens import authenticate_hold_release
-from inquick.booking.holds import HoldBounds, HoldOutcome, Requester, client_digest, release_hold
+from inquick.booking.holds import HoldBounds, HoldOutcome, Requester, release_hold
 from inquick.booking.reservations import NotOffered, SlotUnavailable, offered_type
 from inquick.booking.token_slots import check_slot, take_slot
 from inquick.booking.tokens import issue_token, new_token_id, utc_text
+from inquick.client_addresses import request_client_digest
 from inquick.config import token_secret
 from inquick.database import writes_on_read
 from inquick.extensions import db
@@ -91,8 +92,7 @@ def slot_and_hold(schedule, kind, start, now, token_id):
 
 def requester():
     """The key asking for a token, and a keyed digest of its client's address."""
-    secret = token_secret(current_app)
-    return Requester(g.api_key.id, client_digest(request.remote_addr, secret))
+    return Requester(g.api_key.id, request_client_digest())
 
 
 def hold_bounds():

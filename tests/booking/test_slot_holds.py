@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from inquick.auth.keys import issue_key
-from inquick.booking.holds import HoldBounds, Requester, client_digest
+from inquick.booking.holds import HoldBounds, Requester
 from inquick.booking.reservations import SlotUnavailable, reserve_slot
 from inquick.booking.schedule_rules import taken_seats
 from inquick.booking.token_slots import take_slot
+from inquick.client_addresses import client_digest
 from inquick.models import SlotHold
 from tests import factories
 from tests.booking.conftest import (

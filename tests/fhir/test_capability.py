@@ -25,7 +25,7 @@ def served_paths(app):
     return {
         rule.rule.removeprefix(PREFIX).split("/")[0]
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith(PREFIX) and not rule.rule.endswith("/metadata")
+        if rule.rule.startswith(PREFIX) and not rule.rule.endswith(("/metadata", "/_search"))
     }
 
 
@@ -119,3 +119,47 @@ def test_format_and_accept(fhir, world, query, headers, status):
     assert response.status_code == status
     assert response.mimetype == "application/fhir+json"
     assert response.json["resourceType"] == ("Location" if status == 200 else "OperationOutcome")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"mode": "full"}, {"mode": "normative"}, {"_summary": "false"}, {"_summary": "data"},
+     {"mode": "full", "_summary": "false"}],
+)  # fmt: skip
+def test_metadata_takes_the_modes_and_summaries_fhir_clients_send(client, statement, query):
+    response = client.get(f"/fhir/r4/{HOST}/metadata", query_string=query)
+    assert response.status_code == 200, response.json
+    assert response.json == statement
+
+
+def test_metadata_summary_is_the_summary_elements_tagged_as_a_subset(client, statement):
+    response = client.get(f"/fhir/r4/{HOST}/metadata", query_string={"_summary": "true"})
+    assert response.status_code == 200
+    summary = response.json
+    assert summary["meta"]["tag"] == [
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+    ]
+    assert {k: v for k, v in summary.items() if k not in ("meta", "rest")} == {
+        k: v for k, v in statement.items() if k != "rest"
+    }
+    [rest] = summary["rest"]
+    assert rest == {
+        "mode": "server",
+        "resource": [{"type": r["type"]} for r in statement["rest"][0]["resource"]],
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"mode": "terminology"}, {"mode": "everything"}, {"_summary": "count"},
+     {"_summary": "text"}, {"_summary": "true,false"}, [("mode", "full"), ("mode", "normative")]],
+)  # fmt: skip
+def test_metadata_refuses_what_it_does_not_serve_unless_lenient(client, statement, query):
+    url = f"/fhir/r4/{HOST}/metadata"
+    refused = client.get(url, query_string=query)
+    assert refused.status_code == 400
+    [issue] = refused.json["issue"]
+    assert issue["expression"] in (["mode"], ["_summary"])
+    lenient = client.get(url, query_string=query, headers={"Prefer": "handling=lenient"})
+    assert lenient.status_code == 200
+    assert lenient.json == statement

@@ -137,7 +137,7 @@ def test_slots_carry_the_guides_extensions(client, publishing):
         assert asked == {
             "from": ["fhir"],
             "schedule": [slot["schedule"]["reference"].removeprefix("Schedule/")],
-            "time": [slot["start"]],
+            "at": [slot["start"]],
         }
         # Portland has a phone; Denver none.
         if slot in maine:
@@ -266,6 +266,26 @@ def test_held_slots_are_published_busy(client, session, tenant, publishing):
     assert set(statuses.values()) == {"free", "busy"}
 
 
+def test_since_reaches_back_past_late_commits(client, session, publishing):
+    """A row stamped before `_since` may commit after a client read at `_since`: the files
+    reach back `SINCE_MARGIN`; the manifest's transactionTime is when it was made, so
+    passed back as `_since` it is reached back from once, not twice."""
+    since = datetime(2026, 3, 1, tzinfo=UTC)
+    portland, denver = publishing["locations"]
+    portland.updated_at = since - publish.SINCE_MARGIN + timedelta(seconds=1)
+    denver.updated_at = since - publish.SINCE_MARGIN - timedelta(seconds=1)
+    session.flush()
+    _manifest, files = read_everything(client, {"_since": "2026-03-01T00:00:00Z"})
+    assert [r["id"] for _, resources in files["Location"] for r in resources] == ["portland"]
+    before = datetime.now(UTC).replace(microsecond=0)
+    manifest = client.get(MANIFEST).json
+    moment = datetime.fromisoformat(manifest["transactionTime"])
+    assert before <= moment <= datetime.now(UTC)
+    earliest = client.get(MANIFEST, query_string={"_since": "0001-01-01T00:00:00Z"})
+    assert earliest.status_code == 200
+    assert fetch(client, earliest.json["output"][0]["url"]).status_code == 200
+
+
 def test_slot_files_take_since_and_hold_every_slot(client, publishing):
     _manifest, files = read_everything(client)
     for output, resources in files["Slot"]:
@@ -309,3 +329,36 @@ def test_slot_files_compute_one_schedule_at_a_time(app, session, count_queries, 
     assert len(schedules) == 2  # the two Portland schedules, one after the other
     for turn, schedule in enumerate(schedules, start=1):
         assert {n for reference, n in seats_read if reference == schedule} == {turn}
+
+
+def test_without_a_booking_url_slots_open_the_hosted_booking_page(
+    client, session, tenant, publishing
+):
+    """The system's own booking page wins; without one, the page this server hosts (when a
+    publishable key makes one), asked for the slot as the page reads it."""
+    tenant.booking_url = None
+    session.flush()
+
+    def links():
+        _manifest, files = read_everything(client)
+        return [
+            (slot, e["valueUrl"])
+            for _, resources in files["Slot"]
+            for slot in resources
+            for e in slot.get("extension", [])
+            if e["url"] == BOOKING_DEEP_LINK
+        ]
+
+    assert links() == []  # no page of its own and none here
+    make_key(session, tenant, publishable=True, allowed_origins=["https://tenant-a.example.org"])
+    found = links()
+    assert found
+    for slot, url in found[:20]:
+        link = urlsplit(url)
+        assert (link.scheme, link.netloc, link.path) == ("http", "localhost", f"/book/{HOST}")
+        schedule = slot["schedule"]["reference"].removeprefix("Schedule/")
+        assert parse_qs(link.query) == {"schedule": [schedule], "at": [slot["start"]]}
+    slot, url = found[0]
+    page = client.get(urlsplit(url).path, query_string=urlsplit(url).query)
+    assert page.status_code == 200
+    assert f'"at": "{slot["start"]}"' in page.get_data(as_text=True)

@@ -11,8 +11,8 @@ from tests.fhir.conftest import HOST
 
 ISSUES = {
     "400": "invalid", "401": "login", "403": "forbidden", "404": "not-found",
-    "406": "not-supported", "414": "too-long", "429": "throttled", "500": "exception",
-    "503": "transient",
+    "406": "not-supported", "414": "too-long", "415": "not-supported", "429": "throttled",
+    "500": "exception", "503": "transient",
 }  # fmt: skip
 CASES = [
     (path, method, str(status))
@@ -32,31 +32,33 @@ def failing_view(exception):
     return view
 
 
-def provoke(app, client, monkeypatch, session, tenant, path, status):
-    scope = next(
-        (s for s in CONFORMANCE.spec["paths"][path]["get"].get("x-required-scopes", [])), None
-    )
+def provoke(app, client, monkeypatch, session, tenant, path, method, status):
+    operation = CONFORMANCE.spec["paths"][path][method]
+    scope = next((s for s in operation.get("x-required-scopes", [])), None)
     secret = make_key(session, tenant, scopes=[] if status == "403" else [scope or "catalog:read"])
     headers = {"Authorization": secret}
     tenant.publishes_slots = True  # `$bulk-publish` answers only a system that publishes
     session.flush()
     hostname = "nowhere.example.org" if status == "404" else HOST
-    values = {"partner_hostname": hostname, "id": "some-id", "file_name": "locations.ndjson"}
+    values = {"partner_hostname": hostname, "id": "some-id", "file_name": "locations.ndjson",
+              "resource_type": "Location"}  # fmt: skip
     target = re.sub(r"\{(\w+)\}", lambda m: values[m[1]], path)
-    query = {}
+    query, body = {}, {} if method == "post" else None
     if status == "400":
         query = {"nonsense": "1"}
     elif status == "401":
         headers = {}
     elif status == "406":
         query = {"_format": "xml"}
+    elif status == "415":
+        body = "{}"
     elif status == "414":
         query = {"_id": "x" * 9000}
     elif status == "429":
         monkeypatch.setitem(app.config, "RATE_LIMIT", 1)
         headers = {"Authorization": "iq_live_guessing"}
         client.get(target, headers=headers)  # a failed attempt, counted by address
-        if "security" in CONFORMANCE.spec["paths"][path]["get"]:  # keyless: counted anyway
+        if "security" in operation:  # keyless: counted anyway
             headers = {}
     elif status in ("500", "503"):
         failure = (
@@ -64,16 +66,16 @@ def provoke(app, client, monkeypatch, session, tenant, path, status):
             if status == "500"
             else OperationalError("SELECT 1", {}, Exception("database is locked"))
         )
-        endpoint, _ = app.url_map.bind("localhost").match(target, method="GET")
+        endpoint, _ = app.url_map.bind("localhost").match(target, method=method.upper())
         monkeypatch.setitem(app.view_functions, endpoint, failing_view(failure))
-    return client.get(target, query_string=query, headers=headers)
+    return client.open(target, method=method, query_string=query, data=body, headers=headers)
 
 
 @pytest.mark.parametrize(("path", "method", "status"), CASES, ids=[f"{p} {s}" for p, _, s in CASES])
 def test_documented_status_is_an_operation_outcome(
     app, client, monkeypatch, session, tenant, path, method, status
 ):
-    response = provoke(app, client, monkeypatch, session, tenant, path, status)
+    response = provoke(app, client, monkeypatch, session, tenant, path, method, status)
     assert response.status_code == int(status), response.get_data(as_text=True)[:300]
     assert response.mimetype == "application/fhir+json"
     outcome = response.json

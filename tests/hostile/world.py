@@ -107,7 +107,12 @@ def populate(session):
         confirmation_number=1,
     )
     key, secret = issue_key(system, scopes=SCOPES, label="every scope")
-    session.add_all([key, ConfirmationCounter(health_system_id=system.id, last_number=1)])
+    # A publishable key too, so that its columns hold values wherever the walk reads keys.
+    page_key, _page_secret = issue_key(
+        system, publishable=True, allowed_origins=["https://page.example.org"], label="page"
+    )
+    counter = ConfirmationCounter(health_system_id=system.id, last_number=1)
+    session.add_all([key, page_key, counter])
     session.flush()
     audited = {"visit_id": visit.id, "key_id": key.id, "action": "read", "fields": ["first-name"]}
     session.add(AuditEntry(health_system_id=system.id, **audited))
