@@ -66,6 +66,11 @@ def load_config(instance_path, environ=os.environ):
         # is a credential, and guessing one must stay hopeless.
         "LOOKUP_RATE_LIMIT": int(environ.get("INQUICK_LOOKUP_RATE_LIMIT", 30)),
         "KEY_LOOKUP_RATE_LIMIT": int(environ.get("INQUICK_KEY_LOOKUP_RATE_LIMIT", 600)),
+        # A publishable key's requests (bookings, lookups...) are limited per client address,
+        # and all its addresses together to this many times the key's limit.
+        "PUBLISHABLE_KEY_CEILING_FACTOR": int(
+            environ.get("INQUICK_PUBLISHABLE_KEY_CEILING_FACTOR", 10)
+        ),
         # The most seats one key, and one client address, may hold at once (slot holds): past
         # them a visit token is still issued, holding nothing.
         "MAX_HOLDS_PER_KEY": int(environ.get("INQUICK_MAX_HOLDS_PER_KEY", 200)),

@@ -1,7 +1,8 @@
 """Rate limits: a one-minute window per caller, counted by the `limits` package.
 
 The caller is the API key (its own limit, or the default; a publishable key's counted
-apart for each client address, since every patient of a booking page shares the one key),
+apart for each client address, since every patient of a booking page shares the one key,
+under a ceiling for all its addresses together),
 the issuing key for bookings made with its visit tokens, or the client address when no
 credential was accepted (so guessing keys is limited too). With REDIS_URL the counts live
 in Redis and the limits hold across every server process; without it each process counts
@@ -210,17 +211,30 @@ def key_limit(key):
     return key.rate_limit or current_app.config["RATE_LIMIT"]
 
 
-def pool(kind, key_id, publishable):
-    """The caller a key's requests of `kind` count as: a publishable key's, one per client
-    address (kept as a keyed digest), so that no patient, or abuser, can spend the
-    allowance of the rest of its page's patients."""
-    if publishable:
-        return f"{kind}:{key_id}:address:{request_client_digest()}"
-    return f"{kind}:{key_id}"
+def spend_from_pool(kind, key_id, publishable, limit):
+    """Count one request of a key's `kind` against `limit` a minute.
+
+    A secret key's requests share one pool. A publishable key's are counted apart for each
+    client address (a keyed digest of it, an IPv6 client's /64), with the whole limit each,
+    so that no patient, or abuser, can spend the allowance of the rest of its page's
+    patients; and all of them together against a ceiling of `limit` times
+    `PUBLISHABLE_KEY_CEILING_FACTOR`, so that many addresses cannot use the key without
+    bound. The address's pool is counted first: a client past its own limit spends
+    nothing of everyone's ceiling. The headers tell whichever has less left.
+    """
+    if not publishable:
+        spend(f"{kind}:{key_id}", limit)
+        return
+    spend(f"{kind}:{key_id}:address:{request_client_digest()}", limit)
+    own = g.allowance
+    ceiling = limit * current_app.config["PUBLISHABLE_KEY_CEILING_FACTOR"]
+    spend(f"{kind}:{key_id}", ceiling)
+    if own.remaining <= g.allowance.remaining:
+        g.allowance = own
 
 
 def spend_for_key(key):
-    spend(pool("key", key.id, key.publishable), key_limit(key))
+    spend_from_pool("key", key.id, key.publishable, key_limit(key))
 
 
 def spend_for_bookings(key_id, *, publishable):
@@ -228,19 +242,22 @@ def spend_for_bookings(key_id, *, publishable):
 
     Each partner's bookings have a pool of their own: no partner can use up another's.
     """
-    spend(pool("bookings", key_id, publishable), current_app.config["BOOKING_RATE_LIMIT"])
+    spend_from_pool("bookings", key_id, publishable, current_app.config["BOOKING_RATE_LIMIT"])
 
 
 def spend_for_replays(key_id, *, publishable):
     """Count a replay of a token that booked: the issuing key's own, at the default limit."""
-    spend(pool("replays", key_id, publishable), current_app.config["RATE_LIMIT"])
+    spend_from_pool("replays", key_id, publishable, current_app.config["RATE_LIMIT"])
 
 
 def spend_for_lookup(key):
     """Count a lookup by booking reference against the client's address and the key: a
-    guesser must go slowly however many addresses or keys it holds."""
+    guesser must go slowly however many addresses or keys it holds. A publishable key's
+    lookups are its patients', each client address with a share of its own (and the
+    key's ceiling over them all), so that one client cannot use up every patient's."""
     spend(f"lookups:address:{request_client_digest()}", current_app.config["LOOKUP_RATE_LIMIT"])
-    spend(f"lookups:key:{key.id}", current_app.config["KEY_LOOKUP_RATE_LIMIT"])
+    limit = current_app.config["KEY_LOOKUP_RATE_LIMIT"]
+    spend_from_pool("lookups:key", key.id, key.publishable, limit)
 
 
 def spend_for_address():

@@ -41,7 +41,33 @@ def test_visits_booked_before_references_get_one_each(tmp_path):
     assert set(sequences) == {0}
 
 
+def test_going_below_publishable_keys_revokes_them(tmp_path):
+    """Without its columns a publishable key would be a secret key whose value is public."""
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, serving=False)
+    with app.app_context():
+        flask_migrate.upgrade(revision=PUBLISHABLE_KEYS)
+        with db.engine.begin() as connection:
+            insert_row(connection, "health_systems", id=1)
+            for key_id, publishable, revoked_at in [
+                (1, True, None),
+                (2, False, None),
+                (3, True, "2026-12-01 10:00:00"),
+            ]:
+                insert_row(connection, "api_keys", id=key_id, health_system_id=1,
+                           digest=f"d{key_id}", publishable=publishable,
+                           revoked_at=revoked_at)  # fmt: skip
+        flask_migrate.downgrade(revision=BEFORE_PUBLISHABLE_KEYS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, revoked_at FROM api_keys ORDER BY id"))
+            revoked = {key_id: revoked_at for key_id, revoked_at in rows}
+        db.engine.dispose()
+    assert revoked[1] is not None and revoked[2] is None
+    assert revoked[3].startswith("2026-12-01 10:00:00")  # revoked before: left as it was
+
+
 BEFORE_REFERENCES = "5e1f0c3a9b27"
+PUBLISHABLE_KEYS, BEFORE_PUBLISHABLE_KEYS = "d4a7c91e5b02", "b8e1f0c2d3a4"
 # A value for a required column of each declared type, as the revision's tables declare them.
 FILLERS = {"INTEGER": 1, "BOOLEAN": 1, "DATETIME": "2026-12-01 10:00:00", "JSON": "[]"}
 

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from flask import request
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import aliased
 
@@ -54,6 +55,15 @@ class Grant:
     tenant: Tenant
     publishable: bool
     allowed_origins: frozenset  # a publishable key's; empty for a secret key
+
+
+@dataclass(frozen=True)
+class KeyOrigins:
+    """What a request made with a key's visit token needs of that key."""
+
+    publishable: bool
+    origins: frozenset  # none for a secret key, or once revoked
+    revoked: bool
 
 
 _published, _owner = aliased(HealthSystem), aliased(HealthSystem)
@@ -103,11 +113,17 @@ HOSTNAME_ORIGINS = (
         ApiKey.revoked_at.is_(None),
     )
 )
-# Whether a key (the one that issued a visit token) is publishable, and its origins; a
-# revoked key allows no origin.
+# Whether a key (the one that issued a visit token) is publishable, its origins, and
+# whether it was revoked.
 KEY_ORIGINS = select(ApiKey.publishable, ApiKey.allowed_origins, ApiKey.revoked_at).where(
     ApiKey.id == bindparam("key_id")
 )
+
+
+def bearer_token():
+    """The credentials of an `Authorization: Bearer ...` header, or None."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None
 
 
 def origin_set(stored):
@@ -123,7 +139,7 @@ class Callers:
         self.hostnames = OrderedDict()  # hostname -> (expires, tenant)
         self.grants = OrderedDict()  # (hostname, digest) -> (expires, grant)
         self.hostname_origins = OrderedDict()  # hostname -> (expires, origins)
-        self.key_origins = OrderedDict()  # key id -> (expires, (publishable, origins))
+        self.key_origins = OrderedDict()  # key id -> (expires, KeyOrigins)
 
     def _get(self, kept, key):
         found = kept.get(key)
@@ -168,12 +184,13 @@ class Callers:
         return origins
 
     def origins_of_key(self, session, key_id):
-        """(whether the key is publishable, the origins it allows: none once revoked)."""
+        """The key's `KeyOrigins` (an unknown key's: a secret key's, never revoked)."""
         found = self._get(self.key_origins, key_id)
         if found is None:
             row = session.execute(KEY_ORIGINS, {"key_id": key_id}).first()
             publishable, stored, revoked_at = row or (False, None, None)
-            found = (publishable, frozenset() if revoked_at else origin_set(stored))
+            revoked = revoked_at is not None
+            found = KeyOrigins(publishable, frozenset() if revoked else origin_set(stored), revoked)
             self._keep(self.key_origins, key_id, found)
         return found
 

@@ -16,12 +16,15 @@ accepted there, unless `Sec-Fetch-Site` says another site's page sent it (an `<i
 hosted page's own request, or one from outside a browser, where the key is public anyway
 and its per-address rate limit and hold bounds apply.
 
-The API's own origin (the hosted booking page's) is always allowed for publishable keys.
+The API's own origin (the hosted booking page's) is always allowed for publishable keys,
+but never for a revoked one's visit tokens (`check_token_origin`).
 """
 
 from flask import current_app, g, request
 
-from inquick.auth.callers import API_PREFIXES
+from inquick.auth.callers import API_PREFIXES, bearer_token
+from inquick.booking.tokens import TokenRefused, issuing_key
+from inquick.config import verifying_secrets
 from inquick.database import SAFE_METHODS, request_writes
 from inquick.extensions import db
 from inquick.jsonapi.errors import Forbidden
@@ -38,6 +41,7 @@ ALLOWED_HEADERS = ("Authorization", "Content-Type", "Accept", "If-None-Match", "
 MAX_AGE_SECONDS = 600
 # `Sec-Fetch-Site` values of requests sent by a page of another origin.
 OTHER_SITES = ("cross-site", "same-site")
+REVOKED_ISSUER = "The visit token is not valid: the publishable key that asked for it is revoked."
 
 
 def init_app(app):
@@ -118,12 +122,32 @@ def check_key_origin(grant):
 def check_token_origin(key_id):
     """The same for a request made with a visit token: its issuing key's origins rule
     (read by id, and kept a few seconds like the key's grant). Whether that key is
-    publishable."""
-    publishable, origins = current_app.extensions["callers"].origins_of_key(db.session, key_id)
-    g.cors_origins = origins if publishable else None
-    if publishable:
-        check_write_origin(origins)
-    return publishable
+    publishable.
+
+    A revoked publishable key's tokens are refused outright, from the API's own origin
+    too: its value is public, so revoking it is the only way to stop whoever copied it,
+    and the tokens it gave out must stop with it. A secret key's tokens keep working
+    until they expire, as before: they were asked for by the partner's own server.
+    """
+    issuer = current_app.extensions["callers"].origins_of_key(db.session, key_id)
+    g.cors_origins = issuer.origins if issuer.publishable else None
+    refuse_revoked_issuer(issuer)
+    if issuer.publishable:
+        check_write_origin(issuer.origins)
+    return issuer.publishable
+
+
+def refuse_revoked_issuer(issuer):
+    """`TokenRefused` if `issuer` (a token's issuing key's `KeyOrigins`) is a revoked
+    publishable key."""
+    if issuer.publishable and issuer.revoked:
+        raise TokenRefused(REVOKED_ISSUER)
+
+
+def check_token_issuer(key_id):
+    """`TokenRefused` if the key that issued a token is a revoked publishable key (for a
+    token carried in a document, by a request made with a key)."""
+    refuse_revoked_issuer(current_app.extensions["callers"].origins_of_key(db.session, key_id))
 
 
 def check_write_origin(origins):
@@ -174,10 +198,20 @@ def credential_origins(origin):
     """The origins the request's credential allows: its publishable key's (or the visit
     token's issuer's), None for a secret key. With no credential accepted (a 401, a request
     refused before its key was read), those of the hostname's publishable keys, as its
-    preflight would answer, looked up only for a request from a page (with an `Origin`)."""
+    preflight would answer, looked up only for a request from a page (with an `Origin`);
+    but a visit token of ours refused before it was read (a 406, a 415) or because it
+    expired answers as its issuing key would, so that a secret key's tokens never get
+    CORS headers."""
     if "cors_origins" in g:
         return g.cors_origins
     hostname, _key_digest, grant = g.presented
     if grant is not None:
         return grant.allowed_origins if grant.publishable else None
-    return None if origin is None else hostname_origins(hostname)
+    if origin is None:
+        return None
+    token = bearer_token()
+    key_id = issuing_key(verifying_secrets(current_app), token) if token else None
+    if key_id is not None:
+        issuer = current_app.extensions["callers"].origins_of_key(db.session, key_id)
+        return issuer.origins if issuer.publishable else None
+    return hostname_origins(hostname)

@@ -13,7 +13,7 @@ from flask import current_app, g, request
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from inquick.auth.callers import Callers
+from inquick.auth.callers import Callers, bearer_token
 from inquick.auth.cors import check_key_origin
 from inquick.auth.keys import digest, use_is_stale
 from inquick.extensions import db
@@ -49,12 +49,6 @@ def resolve_partner(_endpoint, values):
     g.health_system = health_system
     g.presented = (hostname, key_digest, grant)
     g.api_root = f"{request.host_url}api/v3/{quote(hostname, safe='')}"
-
-
-def bearer_token():
-    """The credentials of an `Authorization: Bearer ...` header, or None."""
-    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" else None
 
 
 def presented_key():

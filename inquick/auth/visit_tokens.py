@@ -3,19 +3,21 @@ its hold back) carry a visit token where other requests carry a key.
 
 The token stands for the key that asked for it: its claims name the health system (live,
 or a sandbox of the hostname's) and that key, whose pools the attempt spends from and, for
-a publishable key, whose allowed origins the request must come from (`inquick.auth.cors`).
+a publishable key, whose allowed origins the request must come from (`inquick.auth.cors`),
+and which must not be revoked.
 """
 
 from flask import current_app, g
 from sqlalchemy import select
 
-from inquick.auth.callers import Tenant
+from inquick.auth.callers import Tenant, bearer_token
 from inquick.auth.cors import check_token_origin
-from inquick.auth.tenancy import bearer_token, refuse_live_on_sandbox_host
+from inquick.auth.tenancy import refuse_live_on_sandbox_host
 from inquick.booking.bookings import booked_with
 from inquick.booking.tokens import TokenRefused, read_token
 from inquick.config import verifying_secrets
 from inquick.extensions import db
+from inquick.jsonapi.errors import Forbidden
 from inquick.models import HealthSystem
 from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address, spend_for_bookings, spend_for_replays
@@ -29,7 +31,7 @@ def authenticate_visit_token(now):
     claims = token_claims(now)
     tenant = tenant_of(claims)
     remember_caller(tenant)
-    publishable = check_token_origin(claims["key"])
+    publishable = issuer_checked(claims)
     booked = booked_with(db.session, tenant, claims["jti"])
     count_attempt(claims, replay=booked is not None, publishable=publishable)
     return tenant, claims, booked
@@ -41,7 +43,7 @@ def authenticate_hold_release(now):
     claims = token_claims(now)
     tenant = tenant_of(claims)
     remember_caller(tenant)
-    publishable = check_token_origin(claims["key"])
+    publishable = issuer_checked(claims)
     spend_for_replays(claims["key"], publishable=publishable)
     return tenant, claims
 
@@ -59,6 +61,18 @@ def token_claims(now):
     try:
         return read_token(verifying_secrets(current_app), token, now)
     except TokenRefused:
+        spend_for_address()
+        raise
+
+
+def issuer_checked(claims):
+    """Whether the token's issuing key is publishable, after refusing the request if that
+    key is revoked (401) or does not allow its origin (403). A refused request counts
+    against the caller's address, as a refused token does: a page of another origin
+    cannot try tokens without limit either."""
+    try:
+        return check_token_origin(claims["key"])
+    except (TokenRefused, Forbidden):
         spend_for_address()
         raise
 

@@ -21,6 +21,8 @@ from inquick.models.tenancy import MODES
 ALGORITHM = "HS256"
 ISSUER = "inquick"
 LIFETIME = timedelta(minutes=30)
+# A moment before any token was issued: reading a token "at" it ignores its expiry.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Every claim and the type it must have: a token signed with our secret but of another
 # shape is refused like a forged one, before any of its values is used.
 CLAIM_TYPES = {
@@ -125,6 +127,18 @@ def read_token(secrets, token, now):
     except ValueError:
         raise TokenRefused("The visit token's slot is malformed.") from None
     return claims
+
+
+def issuing_key(secrets, token):
+    """The id of the key that asked for `token` if we signed it, expired or not; else None.
+
+    Only for choosing who may read an answer to a request that carried the token (its
+    CORS headers), never for using it.
+    """
+    try:
+        return read_token(secrets, token, EPOCH)["key"]
+    except TokenRefused:
+        return None
 
 
 def check_claim_types(claims):

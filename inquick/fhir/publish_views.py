@@ -55,7 +55,8 @@ def hosted_booking_page():
     """This server's booking page of the hostname, when it has one (a publishable key) and
     the system named no page of its own; None otherwise."""
     hostname = g.presented[0]
-    if page_key(db.session, hostname) is None:
+    sandbox_host = bool(current_app.config.get("SANDBOX_HOST"))
+    if page_key(db.session, hostname, sandbox_host=sandbox_host) is None:
         return None
     return f"{request.host_url}book/{quote(hostname, safe='')}"
 

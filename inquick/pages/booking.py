@@ -6,12 +6,12 @@ booking) with the health system's publishable key. `?schedule=ID&at=TIME` opens 
 to book that slot, which is where a FHIR Slot's booking deep link points.
 
 A page that may be framed by anyone can be framed to trick a patient (clickjacking), so
-it may be framed only by the origins its key allows, and by this server.
+it may be framed only by the origins the system's publishable keys allow, and by this server.
 """
 
 from urllib.parse import quote
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from inquick.extensions import db
 from inquick.pages.page_keys import page_key
@@ -41,7 +41,7 @@ def booking_page(hostname):
     needs no key, and an unknown hostname gets a page a person can read)."""
     hostname = hostname.lower()
     texts = texts_for(request.accept_languages)
-    key = page_key(db.session, hostname)
+    key = page_key(db.session, hostname, sandbox_host=bool(current_app.config.get("SANDBOX_HOST")))
     if key is None:
         return page_missing(texts, hostname)
     config = {
@@ -53,7 +53,9 @@ def booking_page(hostname):
         "at": request.args.get("at", ""),
     }
     html = render_template("book.html", texts=texts, config=config, system=key.health_system_name)
-    return html, 200, page_headers(key.allowed_origins)
+    # Framed by any page a publishable key of the system allows (the preflight's origins).
+    framers = current_app.extensions["callers"].origins_of_hostname(db.session, hostname)
+    return html, 200, page_headers(sorted(framers))
 
 
 def page_missing(texts, hostname):
@@ -69,4 +71,5 @@ def page_headers(allowed_origins):
         "Referrer-Policy": "no-referrer",
         # The page holds the key it was rendered with: a revoked key must not live on in caches.
         "Cache-Control": "no-cache",
+        "Vary": "Accept-Language",
     }

@@ -4,8 +4,9 @@ The page runs in the patient's browser and calls the API like any partner page, 
 a publishable key, and only a publishable key: such keys are meant to be shown in page
 source, which is why their value is stored and can be put in the page. The newest live key
 of the hostname's health system is used; a system with only sandbox keys gets a page in
-test mode, so that a partner can try the page before going live. No publishable key, no
-page: a health system opts in by creating one.
+test mode, so that a partner can try the page before going live. A sandbox host (which
+serves test keys only) prefers the newest test key. No publishable key, no page: a health
+system opts in by creating one.
 """
 
 from dataclasses import dataclass
@@ -22,11 +23,10 @@ PAGE_SCOPES = ("catalog:read", "availability:read", "visits:create")
 class PageKey:
     value: str
     mode: str
-    allowed_origins: tuple
     health_system_name: str
 
 
-def page_key(session, hostname):
+def page_key(session, hostname, *, sandbox_host=False):
     """The hostname's page key, or None when it publishes no page (or does not exist)."""
     published = (
         select(HealthSystem.id, HealthSystem.name)
@@ -37,21 +37,22 @@ def page_key(session, hostname):
     if row is None:
         return None
     system_id, name = row
+    preferred = "test" if sandbox_host else "live"
     owner = select(HealthSystem.id).where(
         (HealthSystem.id == system_id) | (HealthSystem.live_system_id == system_id)
     )
     newest = session.execute(
-        select(ApiKey.public_value, ApiKey.mode, ApiKey.allowed_origins)
+        select(ApiKey.public_value, ApiKey.mode)
         .where(
             ApiKey.health_system_id.in_(owner.scalar_subquery()),
             ApiKey.publishable.is_(True),
             ApiKey.revoked_at.is_(None),
             *(ApiKey.scopes.contains(scope) for scope in PAGE_SCOPES),
         )
-        .order_by(case((ApiKey.mode == "live", 0), else_=1), ApiKey.id.desc())
+        .order_by(case((ApiKey.mode == preferred, 0), else_=1), ApiKey.id.desc())
         .limit(1)
     ).first()
     if newest is None:
         return None
-    value, mode, origins = newest
-    return PageKey(value, mode, tuple((origins or "").split()), name)
+    value, mode = newest
+    return PageKey(value, mode, name)

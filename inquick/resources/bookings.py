@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from inquick.auth.cors import check_token_issuer
 from inquick.auth.keys import require_scope
 from inquick.booking.audit import record_access
 from inquick.booking.calendar import CalendarEntry, calendar_file
@@ -171,10 +172,12 @@ def move_token(now):
             pointer=TOKEN_POINTER,
         )
     try:
-        return read_token(verifying_secrets(current_app), token, now)
+        claims = read_token(verifying_secrets(current_app), token, now)
+        check_token_issuer(claims["key"])
     except TokenRefused as refusal:
         spend_for_address()  # a refused token counts like a refused key
         raise Unprocessable(str(refusal), pointer=TOKEN_POINTER) from None
+    return claims
 
 
 @blueprint.get("/bookings/<reference>/calendar")

@@ -1,5 +1,6 @@
 """CORS: publishable keys answer their allowed origins' pages; writes from others are 403s."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -317,15 +318,114 @@ def test_a_secret_keys_token_books_from_anywhere_without_cors_headers(partner, s
     assert visits(session) == 1
 
 
+def revoke(session, secret):
+    key = session.scalar(select(ApiKey).where(ApiKey.digest == digest(secret)))
+    key.revoked_at = datetime.now(UTC)  # as another server process would
+    session.flush()
+    return key
+
+
+@pytest.mark.parametrize("origin", [SHOP, OWN])
 def test_a_revoked_publishable_keys_tokens_book_nothing_from_a_browser(
-    client, session, page, holding
+    client, session, page, holding, origin
 ):
+    """From the API's own origin too (the hosted page's, always allowed): a 401 as for
+    any token that is not valid (readable only by the hosted page: a revoked key allows no
+    origin of its own), and its hold is not given back either."""
     at = tomorrow_at(11)
     token = take_token(page, holding, at, {"Origin": SHOP}).get_data(as_text=True)
-    key = session.scalar(select(ApiKey).where(ApiKey.digest == digest(page.secret)))
-    key.revoked_at = datetime.now(UTC)
-    session.flush()
-    assert book(page, token, holding, at, SHOP).status_code == 403
+    revoke(session, page.secret)
+    response = book(page, token, holding, at, origin)
+    assert response.status_code == 401
+    [error] = response.json["errors"]
+    assert error["code"] == "not-authenticated" and "revoked" in error["detail"]
+    assert cors_headers(response).get("Access-Control-Allow-Origin") == (
+        OWN if origin == OWN else None
+    )
+    assert visits(session) == 0
+    released = page.client.delete(
+        page.url("/visit-token"), headers={"Authorization": f"Bearer {token}", "Origin": origin}
+    )
+    assert released.status_code == 401 and holds(session) == 1
+
+
+def test_a_revoked_publishable_keys_token_moves_no_booking(app, client, session, tenant, holding):
+    """A page that rotated its key cannot move a booking with a token of the revoked one."""
+    old = Api(client, HOST, publishable(session, tenant))
+    booked = book(old, take_token(old, holding, tomorrow_at(9), {"Origin": SHOP}).get_data(
+        as_text=True), holding, tomorrow_at(9), SHOP)  # fmt: skip
+    assert booked.status_code == 201, booked.get_data(as_text=True)
+    reference = booked.json["data"]["attributes"]["booking-reference"]
+    token = take_token(old, holding, tomorrow_at(13), {"Origin": SHOP}).get_data(as_text=True)
+    app.extensions["callers"].forget_key(revoke(session, old.secret).id)  # as DELETE does
+    new = Api(client, HOST, publishable(session, tenant))
+    body = {
+        "data": {"type": "bookings", "id": reference,
+                 "attributes": {"appointment-at": tomorrow_at(13).isoformat(), "reason": "x"}},
+        "meta": {"visit-token": token},
+    }  # fmt: skip
+    moved = new.patch(f"/bookings/{reference}", body, headers={"Origin": SHOP})
+    assert moved.status_code == 422, moved.get_data(as_text=True)
+    [error] = moved.json["errors"]
+    assert error["source"] == {"pointer": "/meta/visit-token"} and "revoked" in error["detail"]
+
+
+def test_a_revoked_secret_keys_tokens_still_book(client, session, partner, holding):
+    """Unchanged: a secret key's tokens were asked for by its partner's server, and live
+    out their half hour."""
+    at = tomorrow_at(11)
+    token = take_token(partner, holding, at).get_data(as_text=True)
+    revoke(session, partner.secret)
+    assert book(partner, token, holding, at, None).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"Accept": 'application/vnd.api+json; ext="x"'},  # 406
+        {"Content-Type": "text/plain"},  # 415
+    ],
+)
+def test_a_secret_keys_token_gets_no_cors_headers_on_errors_before_it_is_read(
+    page, partner, holding, refusal
+):
+    """Not even from an origin a publishable key of the hostname allows."""
+    at = tomorrow_at(11)
+    token = take_token(partner, holding, at).get_data(as_text=True)
+    headers = {"Authorization": f"Bearer {token}", "Origin": SHOP, **refusal}
+    response = partner.client.post(
+        partner.url("/visits"), data=json.dumps(visit_body(holding, at)), headers=headers,
+        content_type=refusal.get("Content-Type", "application/vnd.api+json"),
+    )  # fmt: skip
+    assert response.status_code in (406, 415)
+    assert cors_headers(response) == {}
+
+
+def test_a_publishable_keys_refused_tokens_are_readable_by_its_page(page, session, holding):
+    at = tomorrow_at(11)
+    token = take_token(page, holding, at, {"Origin": SHOP}).get_data(as_text=True)
+    refused = page.client.post(
+        page.url("/visits"), data=json.dumps(visit_body(holding, at)),
+        headers={"Authorization": f"Bearer {token}", "Origin": SHOP,
+                 "Accept": 'application/vnd.api+json; ext="x"'},
+        content_type="application/vnd.api+json",
+    )  # fmt: skip
+    assert refused.status_code == 406
+    assert refused.headers["Access-Control-Allow-Origin"] == SHOP
+    forged = book(page, token[:-4] + "AAAA", holding, at, SHOP)
+    assert forged.status_code == 401
+    assert forged.headers["Access-Control-Allow-Origin"] == SHOP  # as for a refused key
+
+
+def test_a_write_refused_for_its_origin_counts_against_the_address(
+    app, page, session, holding, monkeypatch
+):
+    """As a refused token does: another site's page cannot try tokens without limit."""
+    monkeypatch.setitem(app.config, "RATE_LIMIT", 1)
+    at = tomorrow_at(11)
+    token = take_token(page, holding, at, {"Origin": SHOP}).get_data(as_text=True)
+    assert book(page, token, holding, at, ELSEWHERE).status_code == 403
+    assert book(page, token, holding, at, ELSEWHERE).status_code == 429
     assert visits(session) == 0
 
 

@@ -247,3 +247,43 @@ def test_a_secret_key_keeps_one_pool_for_every_address(client, session, tenant):
     partner = Api(client, "tenant-a.example.org", make_key(session, tenant, rate_limit=2))
     statuses = [addressed(partner, a).status_code for a in ("192.0.2.1", "198.51.100.7") * 2]
     assert statuses == [200, 200, 429, 429]
+
+
+def test_a_publishable_key_counts_an_ipv6_client_by_its_64(client, session, tenant):
+    page = Api(client, "tenant-a.example.org", make_key(
+        session, tenant, publishable=True, allowed_origins=[SHOP], rate_limit=2
+    ))  # fmt: skip
+    statuses = [addressed(page, f"2001:db8:1:2::{n}").status_code for n in range(1, 4)]
+    assert statuses == [200, 200, 429]
+    assert addressed(page, "2001:db8:1:3::1").status_code == 200  # another /64
+
+
+def test_a_publishable_key_has_a_ceiling_over_all_its_addresses(
+    app, client, session, tenant, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLISHABLE_KEY_CEILING_FACTOR", 2)
+    page = Api(client, "tenant-a.example.org", make_key(
+        session, tenant, publishable=True, allowed_origins=[SHOP], rate_limit=2
+    ))  # fmt: skip
+    statuses = [addressed(page, f"192.0.2.{n}").status_code for n in (1, 1, 2, 3, 4)]
+    assert statuses == [200, 200, 200, 200, 429]
+    refused = addressed(page, "192.0.2.5")
+    assert refused.status_code == 429 and refused.headers["X-RateLimit-Limit"] == "4"
+    # An address past its own limit spends nothing of the ceiling; headers tell its own.
+    assert addressed(page, "192.0.2.1").headers["X-RateLimit-Limit"] == "2"
+
+
+def test_a_publishable_keys_lookups_are_counted_per_address_under_a_ceiling(
+    app, client, session, tenant, monkeypatch
+):
+    """One client cannot use up the booking-reference lookups of every patient of a page."""
+    monkeypatch.setitem(app.config, "KEY_LOOKUP_RATE_LIMIT", 1)
+    monkeypatch.setitem(app.config, "PUBLISHABLE_KEY_CEILING_FACTOR", 2)
+    page = Api(client, "tenant-a.example.org", make_key(
+        session, tenant, publishable=True, allowed_origins=[SHOP]
+    ))  # fmt: skip
+    lookups = [addressed(page, f"192.0.2.{n}", "/bookings/ABCD-EFGH-JKMN") for n in (1, 1, 2, 3)]
+    assert [r.status_code for r in lookups] == [404, 429, 404, 429]
+    partner = Api(client, "tenant-a.example.org", make_key(session, tenant))
+    shared = [addressed(partner, f"192.0.2.{n}", "/bookings/ABCD-EFGH-JKMN") for n in (4, 5)]
+    assert [r.status_code for r in shared] == [404, 429]  # a secret key's: one pool

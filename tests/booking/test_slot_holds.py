@@ -4,6 +4,8 @@ is released or expires; holding is bounded per key and per client address.
 (The race across server processes is tests/booking/test_hold_race.py.)
 """
 
+import hashlib
+import hmac
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -174,6 +176,25 @@ def test_one_client_address_holds_a_bounded_number_of_seats_whatever_its_keys(
     assert refused.startswith("not-held") and "client address holds 1 seats" in refused
 
 
+def test_an_ipv6_client_holds_a_bounded_number_of_seats_whatever_its_addresses_in_a_64(
+    app, client, session, tenant, holding, monkeypatch
+):
+    """One host has a whole /64 to send from: the bound is on the /64, not each address."""
+    monkeypatch.setitem(app.config, "MAX_HOLDS_PER_ADDRESS", 1)
+    api = Api(client, "tenant-a.example.org", make_key(session, tenant))
+
+    def hold_from(address, hour):
+        return api.get(
+            "/visit-token",
+            {"schedule_id": holding.id, "appointment_at": tomorrow_at(hour).isoformat()},
+            environ_base={"REMOTE_ADDR": address},
+        ).headers["Slot-Hold"]
+
+    assert hold_from("2001:db8:1:2::1", 15).startswith("held")
+    assert hold_from("2001:db8:1:2:ffff:ffff:ffff:fffe", 16).startswith("not-held")
+    assert hold_from("2001:db8:1:3::1", 16).startswith("held")  # another /64
+
+
 def test_the_bound_on_an_address_counts_its_holds_in_one_health_system(
     app, client, session, tenant, other_tenant, holding, physical, monkeypatch
 ):
@@ -209,6 +230,25 @@ def test_client_addresses_are_kept_as_keyed_digests():
     assert len(digests) == 2
     assert client_digest("192.0.2.7", "another secret") not in digests
     assert all("192.0.2" not in digest for digest in digests)
+
+
+def test_an_ipv4_clients_digest_keys_the_text_holds_stored_before():
+    """Holds live at a deploy keep counting against their address's bound."""
+    before = hmac.new(b"s", b"hold client 192.0.2.7", hashlib.sha256).hexdigest()[:32]
+    assert client_digest("192.0.2.7", "s") == client_digest("::ffff:192.0.2.7", "s") == before
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("2001:db8::1", "2001:db8::ffff:1", True),
+        ("2001:db8::1", "2001:DB8:0:0:1::1", True),
+        ("2001:db8::1", "2001:db8:0:1::1", False),
+        ("192.0.2.7", "192.0.2.8", False),
+    ],
+)
+def test_an_ipv6_client_is_counted_by_its_64(one, other, same):
+    assert (client_digest(one, "s") == client_digest(other, "s")) is same
 
 
 def test_a_schedule_that_holds_nothing_says_so(booking_api, schedule):

@@ -51,9 +51,14 @@ def test_the_page_carries_the_newest_live_publishable_key_and_nothing_secret(
 
 def test_only_this_server_and_the_keys_origins_may_frame_the_page(client, session, tenant):
     publishable(session, tenant)
-    policy = client.get("/book/tenant-a.example.org").headers["Content-Security-Policy"]
+    make_key(session, tenant, publishable=True, allowed_origins=["https://older.example.com"],
+             scopes=("catalog:read",))  # fmt: skip
+    response = client.get("/book/tenant-a.example.org")
+    policy = response.headers["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
-    assert directives["frame-ancestors"] == f"'self' {ORIGIN}"
+    # Every page a publishable key of the system allows may embed it, as its preflight says.
+    assert directives["frame-ancestors"] == f"'self' {ORIGIN} https://older.example.com"
+    assert response.headers["Vary"] == "Accept-Language"
     assert directives["script-src"] == "'self'" and directives["connect-src"] == "'self'"
 
 
@@ -67,6 +72,18 @@ def test_a_system_with_only_a_sandbox_key_gets_a_page_in_test_mode(client, sessi
     assert page_config(response)["key"] == value and page_config(response)["mode"] == "test"
     banner = f'<p class="test-mode">{languages()["en"]["test_mode"]}</p>'
     assert banner in response.get_data(as_text=True)
+
+
+def test_a_sandbox_host_serves_the_page_with_the_test_key(
+    app, client, session, tenant, monkeypatch
+):
+    sandbox = tenant.new_sandbox()
+    session.add(sandbox)
+    session.flush()
+    test_key = publishable(session, sandbox, mode="test")
+    publishable(session, tenant)  # newer, and live: refused on a sandbox host
+    monkeypatch.setitem(app.config, "SANDBOX_HOST", True)
+    assert page_config(client.get("/book/tenant-a.example.org"))["key"] == test_key
 
 
 def test_no_page_without_a_usable_publishable_key(client, session, tenant, other_tenant):

@@ -43,6 +43,7 @@ SCHEDULE_NAME = "Kent Cormier - Feestport"
 # A rule only the server can check: RE2 reads `(?i)`, a browser's RegExp does not.
 SERVER_ONLY_RULE = {"with": "(?i)[a-z' -]+"}
 SERVER_ONLY_MESSAGE = "must be letters only"
+GROUPS = [100, 200]
 PATIENT = {
     "first-name": "Jo",
     "last-name": "Example",
@@ -108,11 +109,22 @@ def demo_seeder(partner_origin, found):
                 reader, reader_secret = issue_key(
                     system, scopes=("catalog:read", "availability:read", "visits:read")
                 )
-                rule = VisitValidation(
-                    schedule_id=schedule.id, kind="format", attributes=["last-name"],
-                    options=SERVER_ONLY_RULE, message=SERVER_ONLY_MESSAGE, position=9,
-                )  # fmt: skip
-                session.add_all([page_key, reader, rule])
+                rules = [
+                    VisitValidation(
+                        schedule_id=schedule.id, kind="format", attributes=["last-name"],
+                        options=SERVER_ONLY_RULE, message=SERVER_ONLY_MESSAGE, position=9,
+                    ),
+                    # Answers that are JSON numbers and booleans, not the strings typed.
+                    VisitValidation(
+                        schedule_id=schedule.id, kind="inclusion", position=10,
+                        attributes=["insurance-group-number"], options={"in": GROUPS},
+                    ),
+                    VisitValidation(
+                        schedule_id=schedule.id, kind="acceptance", attributes=["optin"],
+                        position=11,
+                    ),
+                ]  # fmt: skip
+                session.add_all([page_key, reader, *rules])
                 session.commit()
                 found.update(schedule=schedule.id, key=page_key.public_value)
                 return {"kent": schedule.id}, reader_secret
@@ -246,7 +258,8 @@ def fill_by_keyboard(driver, answers):
     for name, text in answers.items():
         tab_to(driver, field(driver, name))
         keys(driver, text)
-    for name in ("gender", "new-patient"):  # radio groups: Tab into the group, Space picks
+    # Radio groups: Tab into the group, Space picks its first option; so does a checkbox.
+    for name in ("gender", "new-patient", "insurance-group-number", "optin"):
         tab_to(driver, driver.find_element(By.CSS_SELECTOR, f"input[name='{name}']"))
         keys(driver, Keys.SPACE)
 
@@ -318,6 +331,8 @@ def test_a_patient_books_by_keyboard_alone_and_the_visit_is_there_to_read(
     assert (attributes["first-name"], attributes["last-name"]) == ("Jo", "Example")
     assert attributes["birthdate"] == "1990-01-31"  # typed the US way, sent the API's way
     assert attributes["appointment-type"] == "new-patient"
+    assert attributes["insurance-group-number"] == GROUPS[0]  # the number, not "100"
+    assert attributes["optin"] is True  # the checkbox sends what the rule accepts
     assert visit["relationships"]["schedule"]["data"]["id"] == world.schedule
 
 
@@ -422,15 +437,35 @@ def test_emergency_words_bring_the_911_message_before_anything_is_sent(world, br
     assert not message.is_displayed()
 
 
-def test_a_deep_link_opens_the_slot_ready_to_book_and_another_time_gives_it_back(world, browser):
+def test_a_deep_link_offers_its_slot_and_another_time_gives_it_back(world, browser):
     at = sorted(free_times(world))[0]
     open_page(browser, world, schedule=world.schedule, at=at)
+    wait_for_step(browser, "time")
+    picked = browser.find_element(By.ID, "picked")
+    waiting(browser).until(lambda _: picked.is_displayed())
+    assert picked.text.startswith("You chose ")
+    assert at in free_times(world)  # nothing held before the patient says so
+    browser.find_element(By.ID, "picked-continue").click()
     wait_for_step(browser, "details")
     assert "We are holding" in browser.find_element(By.ID, "hold").text
     assert at not in free_times(world)  # held while the form is filled
     browser.find_element(By.ID, "another-time").click()
     wait_for_step(browser, "time")
     waiting(browser).until(lambda _: at in free_times(world))
+
+
+def test_paging_weeks_by_keyboard_never_drops_the_focus(world, browser):
+    open_page(browser, world)
+    choose_kent_by_keyboard(browser)
+    later = browser.find_element(By.ID, "later")
+    tab_to(browser, later)
+    for _ in range(12):  # past the booking horizon's last week: the button is disabled
+        keys(browser, Keys.ENTER)
+        focused = browser.switch_to.active_element
+        assert focused.tag_name != "body"
+        if later.get_attribute("disabled"):
+            break
+    assert later.get_attribute("disabled") and focused.get_attribute("id") == "earlier"
 
 
 # --- other origins ------------------------------------------------------------------------
@@ -456,6 +491,9 @@ def test_a_page_on_an_origin_the_key_does_not_allow_cannot_call_the_api(world, b
     assert browser.execute_async_script(FETCH, hold, world.page_key, "GET") == "blocked"
     book = f"{world.base}{API}/visits"
     assert browser.execute_async_script(FETCH, book, world.page_key, "POST") == "blocked"
+    # A request a page cannot read the answer of, and that no preflight guards: no hold either.
+    no_cors = "fetch(arguments[0], {mode: 'no-cors'}).then(() => arguments[1]('sent'));"
+    assert browser.execute_async_script(no_cors, f"{hold}&api_key={world.page_key}") == "sent"
     assert free_times(world) == before  # nothing held
     browser.get_log("browser")  # the blocked calls' console noise is the point of this test
 

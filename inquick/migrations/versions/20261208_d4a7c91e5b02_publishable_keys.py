@@ -2,7 +2,8 @@
 
 A publishable key is made for pages in patients' browsers: `publishable` marks it,
 `allowed_origins` lists the origins (space-separated) whose pages may use it, and
-`public_value` keeps the whole key, which is meant to be seen in page source.
+`public_value` keeps the whole key, which is meant to be seen in page source. Going
+back down revokes every publishable key: it would otherwise be a secret key anyone can read.
 
 Revision ID: d4a7c91e5b02
 Revises: b8e1f0c2d3a4
@@ -26,6 +27,15 @@ def upgrade():
 
 
 def downgrade():
+    # Without the columns a publishable key would be a secret key whose value is public,
+    # with every scope it holds: revoke those keys first, so that their values stop working.
+    api_keys = sa.table('api_keys', sa.column('publishable', sa.Boolean()),
+                        sa.column('revoked_at', sa.DateTime(timezone=True)))
+    op.execute(
+        api_keys.update()
+        .where(api_keys.c.publishable.is_(True), api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=sa.func.now())
+    )
     op.drop_column('api_keys', 'public_value')
     op.drop_column('api_keys', 'allowed_origins')
     op.drop_column('api_keys', 'publishable')

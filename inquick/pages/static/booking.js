@@ -46,6 +46,7 @@
     "requires-translator": {},
     "translator-language": {},
     "primary-care-physician": {},
+    optin: {},
     "patient-complaint": { multiline: true },
     comments: { multiline: true },
   };
@@ -65,6 +66,8 @@
     keywords: [],
     shown: [],
     calendarUrl: null,
+    asked: new Set(), // fields the server asked for that the page had hidden
+    picked: null, // a deep link's time, offered to be held
   };
 
   // --- texts ------------------------------------------------------------------------------
@@ -348,8 +351,25 @@
     $("time-chosen").textContent = [who, what, where].filter(Boolean).join(" · ");
     $("time-zone").textContent = say(T.times_zone, { zone: zoneName() });
     await loadTimes();
+    $("picked").hidden = true;
     show("time");
-    if (at) await takeTime(at);
+    if (at) offerTime(at);
+  }
+
+  // A deep link's time, shown to be confirmed: holding it takes a seat for minutes, which
+  // only a patient's own click should do (not a crawler, not a reload).
+  function offerTime(at) {
+    const moment = state.times.find((time) => new Date(time).getTime() === new Date(at).getTime());
+    if (!moment) {
+      showProblem(T.time_taken);
+      return;
+    }
+    state.weekStart = localDate(moment);
+    renderWeek();
+    $("picked-text").textContent = say(T.picked, { time: describeSlot(moment) });
+    state.picked = moment;
+    $("picked").hidden = false;
+    reportHeight();
   }
 
   async function loadTimes() {
@@ -379,9 +399,16 @@
     nav.hidden = false;
     const first = state.weekStart;
     const last = addDays(first, 6);
+    const focused = document.activeElement;
     $("week-label").textContent = say(T.week_of, { first: dayName(first), last: dayName(last) });
     $("earlier").disabled = first <= localDate(state.times[0]);
     $("later").disabled = last >= localDate(state.times[state.times.length - 1]);
+    // A week button that became disabled under the keyboard's focus hands it on, never
+    // to the page's body: to the other button, or to the week it shows.
+    if (focused && focused.disabled) {
+      const other = focused === $("earlier") ? $("later") : $("earlier");
+      (other.disabled ? $("week-label") : other).focus();
+    }
     const byDay = new Map();
     for (const moment of state.times) {
       const date = localDate(moment);
@@ -498,19 +525,28 @@
   }
 
   function isRequired(name) {
-    return rulesOf(name).some((rule) => rule.kind === "presence" && !rule.if);
+    return rulesOf(name).some((rule) => ["presence", "acceptance"].includes(rule.kind) && !rule.if);
   }
 
   function isConditional(name) {
     return rulesOf(name).some((rule) => rule.kind === "presence" && rule.if);
   }
 
+  // The options of a field that must be one of them, as JSON values (1 is not "1").
   function choicesOf(name) {
     const inclusion = rulesOf(name).find((rule) => rule.kind === "inclusion" && !rule.if);
     return inclusion ? inclusion.options.in : null;
   }
 
-  function labelText(name, required) {
+  // What a checkbox sends when checked: the first value an acceptance rule accepts.
+  function acceptedValue(name) {
+    const acceptance = rulesOf(name).find((rule) => rule.kind === "acceptance");
+    return acceptance ? (acceptance.options.accept || [true])[0] : undefined;
+  }
+
+  // A field's label; a required one marked `*` on screen and "required" in words for a
+  // group or checkbox, which have no aria-required of their own to say it.
+  function labelText(name, required, sayRequired = false) {
     const label = document.createElement("span");
     label.textContent = fieldLabel(name);
     if (required) {
@@ -519,6 +555,12 @@
       mark.setAttribute("aria-hidden", "true");
       mark.textContent = " *";
       label.append(mark);
+    }
+    if (required && sayRequired) {
+      const words = document.createElement("span");
+      words.className = "visually-hidden";
+      words.textContent = ` (${T.required})`;
+      label.append(words);
     }
     return label;
   }
@@ -545,7 +587,7 @@
       const group = document.createElement("fieldset");
       group.id = id;
       const legend = document.createElement("legend");
-      legend.append(labelText(name, required));
+      legend.append(labelText(name, required, true));
       group.append(legend);
       choices.forEach((value, index) => {
         const choice = document.createElement("label");
@@ -553,7 +595,7 @@
         const radio = document.createElement("input");
         radio.type = "radio";
         radio.name = name;
-        radio.value = String(value);
+        radio.value = String(index); // the option's place: its JSON value is in `choices`
         radio.id = `${id}-${index}`;
         radio.setAttribute("aria-describedby", described.join(" "));
         radio.addEventListener("change", () => fieldChanged(name));
@@ -562,6 +604,19 @@
       });
       group.append(errorElement(id));
       wrapper.append(group);
+      return wrapper;
+    }
+    if (!choices && acceptedValue(name) !== undefined) {
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.id = id;
+      box.name = name;
+      box.setAttribute("aria-describedby", described.join(" "));
+      box.addEventListener("change", () => fieldChanged(name));
+      const label = document.createElement("label");
+      label.className = "choice-option";
+      label.append(box, document.createTextNode(" "), labelText(name, required, true));
+      wrapper.append(label, errorElement(id));
       return wrapper;
     }
     const label = document.createElement("label");
@@ -579,7 +634,7 @@
     let input;
     if (choices) {
       input = document.createElement("select");
-      input.append(option("", ""), ...choices.map((value) => option(String(value), choiceLabel(value))));
+      input.append(option("", ""), ...choices.map((value, index) => option(String(index), choiceLabel(value))));
     } else if (how.multiline) {
       input = document.createElement("textarea");
       input.rows = 3;
@@ -600,6 +655,7 @@
   }
 
   function buildForm() {
+    state.asked = new Set();
     $("fields").replaceChildren(...state.shown.map(buildField));
     $("emergency").hidden = true;
     $("book").disabled = false;
@@ -609,18 +665,24 @@
 
   // --- the rules, as the server checks them (inquick/booking/visit_rules.py) ---------------
 
+  // A text field's text ("" for a choice or a checkbox).
   function rawValue(name) {
-    const radios = document.querySelectorAll(`input[type=radio][name="${name}"]`);
-    if (radios.length) {
-      const checked = [...radios].find((radio) => radio.checked);
-      return checked ? checked.value : "";
-    }
     const input = $(`field-${name}`);
-    return input ? input.value : "";
+    return input && input.tagName !== "FIELDSET" && input.type !== "checkbox" ? input.value : "";
   }
 
-  // The value as sent: trimmed, and a US-style birthdate turned into the API's YYYY-MM-DD.
+  // The value as sent: a choice's or a checkbox's JSON value, a text trimmed, and a
+  // US-style birthdate turned into the API's YYYY-MM-DD; "" when there is none.
   function value(name) {
+    const choices = choicesOf(name);
+    const control = $(`field-${name}`);
+    if (control && control.type === "checkbox") return control.checked ? acceptedValue(name) : "";
+    if (choices) {
+      const picked = control.tagName === "FIELDSET"
+        ? [...control.querySelectorAll("input[type=radio]")].find((radio) => radio.checked)
+        : control;
+      return picked && picked.value !== "" ? choices[Number(picked.value)] : "";
+    }
     const text = rawValue(name).trim();
     if (name === "birthdate") {
       const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
@@ -637,9 +699,16 @@
     return found;
   }
 
+  // Today in the schedule's time zone: the day the server judges birthdates and ages by.
   function today() {
-    const now = new Date();
-    return new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()));
+    const parts = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timeZone(),
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    }).format(new Date());
+    const [year, month, day] = parts.split("-").map(Number);
+    return new Date(Date.UTC(year, month - 1, day));
   }
 
   function parseDate(text) {
@@ -656,10 +725,19 @@
     return day.getUTCFullYear() - born.getUTCFullYear() - (before ? 1 : 0);
   }
 
+  // JSON equality, as the server compares: true is not 1, and "1" is not 1.
+  function sameJson(value, option) {
+    return typeof value === typeof option && value === option;
+  }
+
+  function oneOf(value, options) {
+    return options.some((option) => sameJson(value, option));
+  }
+
   function conditionHolds(condition, current) {
     if (!condition) return true;
     const given = current[condition.attribute];
-    if ("in" in condition) return condition.in.map(String).includes(given);
+    if ("in" in condition) return oneOf(given, condition.in);
     const born = parseDate(given);
     return born !== null && born < today() && ageOn(born, today()) <= condition["age-at-most"];
   }
@@ -671,11 +749,15 @@
     return null;
   }
 
+  // Each kind's check of a value that is there: a string typed, or a choice's JSON value.
+  const isText = (value) => typeof value === "string";
   const CHECKS = {
-    email: (options, text, field) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(text) ? null : say(T.rules.email, { field })),
+    email: (options, text, field) =>
+      isText(text) && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(text) ? null : say(T.rules.email, { field }),
     phone: (options, text, field) =>
-      /^[0-9]{10}$/.test(text.replace(/[\s().-]/g, "")) ? null : say(T.rules.phone, { field }),
+      isText(text) && /^[0-9]{10}$/.test(text.replace(/[\s().-]/g, "")) ? null : say(T.rules.phone, { field }),
     format: (options, text, field) => {
+      if (!isText(text)) return say(T.rules.format, { field });
       let pattern;
       try {
         pattern = new RegExp(`^(?:${options.with})$`, "u");
@@ -684,16 +766,16 @@
       }
       return pattern.test(text) ? null : say(T.rules.format, { field });
     },
-    inclusion: (options, text, field) =>
-      options.in.map(String).includes(text) ? null : say(T.rules.inclusion, { field }),
-    length: (options, text, field) => {
-      const size = [...text].length;
+    inclusion: (options, value, field) => (oneOf(value, options.in) ? null : say(T.rules.inclusion, { field })),
+    length: (options, value, field) => {
+      const size = isText(value) ? [...value].length : JSON.stringify(value).length;
       if ("is" in options && size !== options.is) return say(T.rules.length_is, { field, count: options.is });
       return outside(size, options.minimum, options.maximum, field, [T.rules.length_minimum, T.rules.length_maximum]);
     },
-    numericality: (options, text, field) => {
-      if (!/^-?[0-9]+(\.[0-9]+)?$/.test(text)) return say(T.rules.number, { field });
-      const amount = Number(text);
+    numericality: (options, value, field) => {
+      const numeral = isText(value) && /^-?[0-9]+(\.[0-9]+)?$/.test(value);
+      if (!numeral && typeof value !== "number") return say(T.rules.number, { field });
+      const amount = Number(value);
       if (options["only-integer"] && !Number.isInteger(amount)) return say(T.rules.integer, { field });
       const [low, high] = [options["greater-than-or-equal-to"], options["less-than-or-equal-to"]];
       return outside(amount, low, high, field, [T.rules.minimum, T.rules.maximum]);
@@ -709,20 +791,19 @@
     },
   };
 
-  function failure(rule, text, field) {
-    if (rule.kind === "presence") return text === "" ? say(T.rules.required, { field }) : null;
+  function failure(rule, value, field) {
+    if (rule.kind === "presence") return value === "" ? say(T.rules.required, { field }) : null;
     if (rule.kind === "acceptance") {
-      const accepted = (rule.options.accept || []).map(String);
-      return accepted.includes(text) ? null : say(T.rules.accepted, { field });
+      return oneOf(value, rule.options.accept || [true]) ? null : say(T.rules.accepted, { field });
     }
-    if (text === "" || !(rule.kind in CHECKS)) return null;
-    return CHECKS[rule.kind](rule.options, text, field);
+    if (value === "" || !(rule.kind in CHECKS)) return null;
+    return CHECKS[rule.kind](rule.options, value, field);
   }
 
   function problemWith(name, current) {
     for (const rule of rulesOf(name)) {
       if (!conditionHolds(rule.if, current)) continue;
-      const found = failure(rule, current[name] || "", fieldLabel(name));
+      const found = failure(rule, name in current ? current[name] : "", fieldLabel(name));
       if (found) return rule.message ? `${fieldLabel(name)} ${rule.message}` : found;
     }
     return null;
@@ -752,7 +833,7 @@
   function showConditionalFields() {
     const current = values();
     for (const name of state.shown) {
-      if (!isConditional(name) || isRequired(name)) continue;
+      if (!isConditional(name) || isRequired(name) || state.asked.has(name)) continue;
       const conditions = rulesOf(name).filter((rule) => rule.kind === "presence" && rule.if);
       const wrapper = document.querySelector(`.field[data-field="${name}"]`);
       wrapper.hidden = !conditions.some((rule) => conditionHolds(rule.if, current));
@@ -795,10 +876,11 @@
 
   const NORMALIZATION = {
     nfkc: (text) => text.normalize("NFKC"),
-    casefold: (text) => text.toLowerCase().replaceAll("ß", "ss"),
+    // Full case folding's effect on matching: "ß" and "SS" alike, final "ς" as "σ".
+    casefold: (text) => text.toUpperCase().toLowerCase(),
     "strip-marks": (text) => text.normalize("NFD").replace(/\p{M}/gu, ""),
     "ascii-digits": (text) => text.replace(/\p{Nd}/gu, digitValue),
-    "letters-and-digits-only": (text) => text.replace(/\p{Lm}|[^\p{L}\p{Nd}]/gu, ""),
+    "letters-and-digits-only": (text) => text.replace(/[^\p{Lu}\p{Ll}\p{Lt}\p{Lo}\p{Nd}\p{Nl}\p{No}]/gu, ""),
   };
 
   function normalized(text) {
@@ -811,7 +893,7 @@
     const keywords = state.keywords.map(normalized).filter(Boolean);
     const limit = state.screening["characters-screened"] || 8000;
     return state.screening.members.some((name) => {
-      const text = normalized(rawValue(name).slice(0, limit));
+      const text = normalized([...rawValue(name)].slice(0, limit).join(""));
       return keywords.some((keyword) => text.includes(keyword));
     });
   }
@@ -837,8 +919,14 @@
     for (const entry of error.errors) {
       const pointer = (entry.source && entry.source.pointer) || "";
       const name = pointer.startsWith("/data/attributes/") ? pointer.slice(17) : null;
-      if (name && isVisible(name) && setError(name, inWords(name, entry.detail))) first = first || name;
-      else general.push(entry.detail || entry.title);
+      const wrapper = name && document.querySelector(`.field[data-field="${name}"]`);
+      if (wrapper) {
+        // A field the page had hidden (its condition judged otherwise) is shown to be answered.
+        state.asked.add(name);
+        wrapper.hidden = false;
+        setError(name, inWords(name, entry.detail));
+        first = first || name;
+      } else general.push(entry.detail || entry.title);
       if (/\b911\b/.test(entry.detail || "")) $("emergency").hidden = false;
     }
     if (general.length) showProblem(say(T.error_general, { detail: general.join(" ") }));
@@ -873,7 +961,8 @@
     try {
       const created = await (await api("/visits", { method: "POST", token: state.token, body })).json();
       state.token = null;
-      await showBooking(created.data.attributes["booking-reference"]);
+      showBooked(created.data.attributes);
+      await addBookingDetails(created.data.attributes["booking-reference"]);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422 && error.errors.length) serverErrors(error);
       else showProblem(describe(error));
@@ -894,23 +983,44 @@
     return [dt, dd];
   }
 
-  async function showBooking(reference) {
-    const path = `/bookings/${encodeURIComponent(reference)}`;
-    const booking = (await (await api(path)).json()).data.attributes;
-    $("reference").textContent = reference;
+  function showFacts(when, who, where, phone) {
     $("booking-facts").replaceChildren(
-      ...fact(T.done_when, `${describeSlot(booking["appointment-at"])} (${zoneName()})`),
-      ...fact(T.done_with, booking["provider-name"]),
-      ...fact(T.done_where, [booking["location-name"], booking.address].filter(Boolean).join(", ")),
-      ...fact(T.done_phone, booking.phone),
+      ...fact(T.done_when, `${describeSlot(when)} (${zoneName()})`),
+      ...fact(T.done_with, who),
+      ...fact(T.done_where, where),
+      ...fact(T.done_phone, phone),
     );
-    // The calendar file is fetched with the key in a header, never put in a link's URL.
-    const calendar = await api(`${path}/calendar`, { accept: "text/calendar" });
-    if (state.calendarUrl) URL.revokeObjectURL(state.calendarUrl);
-    state.calendarUrl = URL.createObjectURL(await calendar.blob());
-    $("calendar").href = state.calendarUrl;
-    $("calendar").hidden = false;
+  }
+
+  // The booked step from the booking's own answer: nothing more needs to succeed for the
+  // patient to see the reference.
+  function showBooked(visit) {
+    $("reference").textContent = visit["booking-reference"];
+    const { who, where } = scheduleParts(state.schedule);
+    const location = related(state.schedule, "location");
+    showFacts(visit["appointment-at"], who, where, location && location.attributes.phone);
+    $("calendar").hidden = true;
     show("done");
+  }
+
+  // The booking as the API tells it (the full address) and its calendar file: extras, so a
+  // failure (a rate limit, the network) leaves the booked step as it is.
+  async function addBookingDetails(reference) {
+    const path = `/bookings/${encodeURIComponent(reference)}`;
+    try {
+      const booking = (await (await api(path)).json()).data.attributes;
+      const where = [booking["location-name"], booking.address].filter(Boolean).join(", ");
+      showFacts(booking["appointment-at"], booking["provider-name"], where, booking.phone);
+      // The calendar file is fetched with the key in a header, never put in a link's URL.
+      const calendar = await api(`${path}/calendar`, { accept: "text/calendar" });
+      if (state.calendarUrl) URL.revokeObjectURL(state.calendarUrl);
+      state.calendarUrl = URL.createObjectURL(await calendar.blob());
+      $("calendar").href = state.calendarUrl;
+      $("calendar").hidden = false;
+      reportHeight();
+    } catch {
+      // The reference is shown; with it the booking can be looked up again later.
+    }
   }
 
   function startOver() {
@@ -951,6 +1061,7 @@
       back.addEventListener("click", () => show(back.dataset.back));
     }
     $("another-time").addEventListener("click", () => guarded(giveBackTime));
+    $("picked-continue").addEventListener("click", () => guarded(() => takeTime(state.picked)));
     $("details-form").addEventListener("submit", (event) => guarded(() => book(event)));
     $("book-another").addEventListener("click", startOver);
     if (typeof ResizeObserver === "function") new ResizeObserver(reportHeight).observe(document.body);
