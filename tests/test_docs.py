@@ -98,3 +98,24 @@ def test_the_reference_lists_every_operation_in_a_browser(tmp_path, browser):
         assert listed == expected
         errors = console_errors(browser)
         assert errors == [], json.dumps(errors, indent=2)
+
+
+def test_the_reference_is_searched_by_typing_in_its_filter_box(tmp_path, browser):
+    """Swagger UI's filter box keeps the operations of the tags that match what is typed."""
+    tagged = {
+        (method, path)
+        for method, path in spec_operations()
+        if "pages"
+        in CONFORMANCE.spec["paths"].get(path, {}).get(method.lower(), {}).get("tags", [])
+    }
+    assert tagged == {("GET", "/book/{hostname}")}
+    with serve(tmp_path, workers=1) as server:
+        browser.get(f"http://127.0.0.1:{server.port}/docs")
+        wait = WebDriverWait(browser, RENDER_SECONDS)
+        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".operation-filter-input"))
+        box.send_keys("pages")
+        # The webhooks' section (named events, not paths) is not filtered by tag.
+        wait.until(
+            lambda d: {tuple(op) for op in d.execute_script(LISTED) if op[1][0] == "/"} == tagged
+        )
+        screenshot(browser, "reference-searched")
