@@ -7,7 +7,7 @@ import time
 from contextlib import suppress
 
 import psycopg
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from psycopg import IsolationLevel
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -29,6 +29,7 @@ def init_app(app):
     options.update(engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    app.url_value_preprocessor(forget_earlier_reads)
     app.after_request(end_reads_with_commit)
     # Registered after Flask-SQLAlchemy's: teardown functions run last-registered first.
     app.teardown_appcontext(end_session_quietly)
@@ -48,6 +49,14 @@ def writes_on_read(view):
     return view
 
 
+def reads_by_version(view):
+    """Mark a GET view whose every statement brings the version of the data it reads and
+    checks it (`inquick.jsonapi.records`): when that data has a version, its statements
+    need not share a transaction, and it is read without BEGIN and COMMIT."""
+    view.checks_version = True
+    return view
+
+
 def request_writes():
     """Whether the request may write: an unsafe method, or a view marked `writes_on_read`."""
     if request.method not in SAFE_METHODS:
@@ -55,14 +64,42 @@ def request_writes():
     return getattr(current_app.view_functions.get(request.endpoint), "writes", False)
 
 
+def statements_alone():
+    """Whether this request's statements may each run in a snapshot of their own: a read
+    of versioned data by a view marked `reads_by_version`, not sent back to one snapshot
+    (`g.one_snapshot`) by a change that committed between two of its statements."""
+    if g.get("data_version") is None or g.get("one_snapshot"):
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "checks_version", False) and not request_writes()
+
+
+# What a request decides of how its statements run; `g` outlives a request served inside
+# an application context already pushed (a script's, a test's), so each request forgets it.
+READ_STATE = ("data_version", "one_snapshot", "statements_alone")
+
+
+def forget_earlier_reads(_endpoint=None, _values=None):
+    """Start the request with none of an earlier request's read state (before any hook
+    that may begin a transaction)."""
+    for name in READ_STATE:
+        g.pop(name, None)
+
+
 def end_reads_with_commit(response):
     """End a reading request's transaction with COMMIT rather than the teardown's ROLLBACK.
 
     Both end a transaction that changed nothing alike, but psycopg forgets every statement
     it has prepared at a ROLLBACK: each request would then have PostgreSQL plan all its
-    statements again, which costs more than running them.
+    statements again, which costs more than running them. A read whose statements ran
+    alone has no transaction to end: its session is closed (psycopg's ROLLBACK then finds
+    none open, and keeps its statements), as the teardown would, so that a request served
+    next in the same application context begins one of its own.
     """
-    if request.method in SAFE_METHODS and response.status_code < 400:
+    if g.get("statements_alone"):
+        with suppress(SQLAlchemyError):
+            db.session.close()
+    elif request.method in SAFE_METHODS and response.status_code < 400:
         # A failure leaves the answer as made; the teardown then ends the session.
         with suppress(SQLAlchemyError):
             db.session.commit()
@@ -116,14 +153,22 @@ def _give_reads_one_snapshot(engine: Engine):
     document's ETag must describe exactly the rows it was built from. SQLite's read
     transactions are snapshots already. The level is set on psycopg's connection before
     it sends BEGIN, which costs no round trip; other transactions get the default back.
+
+    A read whose statements check the version themselves (`statements_alone`) runs in
+    autocommit instead: no BEGIN and no COMMIT, two round trips fewer a request.
     """
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        reads = has_request_context() and not request_writes()
-        connection.connection.driver_connection.isolation_level = (
-            IsolationLevel.REPEATABLE_READ if reads else None
-        )
+        in_request = has_request_context()
+        reads = in_request and not request_writes()
+        alone = reads and statements_alone()
+        driver = connection.connection.driver_connection
+        if driver.autocommit != alone:
+            driver.autocommit = alone
+        driver.isolation_level = IsolationLevel.REPEATABLE_READ if reads else None
+        if in_request:
+            g.statements_alone = alone
 
 
 def _make_sqlite_transactional(engine: Engine):

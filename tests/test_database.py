@@ -1,4 +1,5 @@
-"""How the app uses its database connections: reads end with COMMIT, idle ones are checked."""
+"""How the app uses its database connections: reads end with COMMIT (or, checking versions,
+need no transaction), idle ones are checked."""
 
 import gc
 import os
@@ -6,10 +7,14 @@ import time
 
 import psycopg
 import pytest
+from flask import g
+from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, event, text
 
 from inquick import create_app, database, serving
 from inquick.extensions import db
+from inquick.jsonapi.conditional import DataVersion
+from inquick.models.catalog_state import CATALOG_VERSION
 
 
 @pytest.fixture
@@ -112,3 +117,58 @@ def test_a_connection_lost_at_the_end_of_a_request_leaves_its_answer_whole(own_a
     assert answer.status_code in (200, 404, 503)
     assert answer.mimetype == "application/vnd.api+json"
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "method, path, versioned, alone",
+    [
+        ("GET", "/api/v3/h.example.org/locations/x/schedules", True, True),
+        ("GET", "/api/v3/h.example.org/locations/x/schedules", False, False),  # not versioned
+        ("GET", "/api/v3/h.example.org/visit-settings/x", True, False),  # reads on its own
+        ("PATCH", "/api/v3/h.example.org/locations/x", True, False),  # a write
+    ],
+)
+def test_a_read_that_checks_versions_runs_without_begin_and_commit(
+    app, method, path, versioned, alone
+):
+    """A read whose statements each check the catalog's version needs no transaction:
+    psycopg then sends neither BEGIN nor COMMIT. Every other request keeps its own."""
+    engine = create_engine(
+        os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")
+    )
+    database._give_reads_one_snapshot(engine)
+    try:
+        with app.test_request_context(path, method=method), engine.connect() as connection:
+            if versioned:
+                g.data_version = DataVersion(CATALOG_VERSION, 1)
+            connection.execute(text("SELECT 1"))
+            status = connection.connection.driver_connection.info.transaction_status
+            assert (status == TransactionStatus.IDLE) is alone
+            assert g.statements_alone is alone
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("alone, ends", [(False, ["commit"]), (True, ["close"])])
+def test_a_read_whose_statements_ran_alone_is_closed_not_committed(app, monkeypatch, alone, ends):
+    """A COMMIT would cost Python time and end no transaction; the session is closed, as
+    the teardown would close it, so that the next request begins its own."""
+    ended = []
+    monkeypatch.setattr(db.session, "commit", lambda: ended.append("commit"))
+    monkeypatch.setattr(db.session, "close", lambda: ended.append("close"))
+    with app.test_request_context("/healthz"):
+        g.statements_alone = alone
+        database.end_reads_with_commit(app.response_class(status=200))
+    assert ended == ends
+
+
+def test_a_request_forgets_the_read_state_of_the_one_before_it(app):
+    """Requests served in one application context share its `g`: a version or a choice
+    left by one must not decide how the next one's statements run."""
+    with app.app_context():
+        for name in database.READ_STATE:
+            setattr(g, name, True)
+        with app.test_request_context("/healthz"):
+            app.preprocess_request()
+            assert not any(name in g for name in database.READ_STATE)

@@ -7,6 +7,12 @@ code, which decide the document byte for byte (reads see one snapshot of the dat
 holds the ETag is answered `304 Not Modified` at the cost of reading the version alone;
 any other read takes the version with its first statement, and can keep its document's
 total under it (see `records`).
+
+Every statement of such a read brings the version with its rows, so a read whose
+statements each see a snapshot of their own (`inquick.database.reads_by_version`: no
+transaction, no BEGIN or COMMIT) still knows that they all saw one state of the data:
+the same version. When a change commits between two of them, the read is made again,
+in one snapshot.
 """
 
 import hashlib
@@ -48,21 +54,53 @@ def build_digest():
 BUILD = build_digest()
 
 
+class VersionUnsure(Exception):
+    """The statements of a read may not all have seen one version of its data."""
+
+
 class DataVersion:
     """The version of the data this request reads: `column` is the SQL that reads it,
-    `scope` tells apart what callers see of it; `value` is set once it has been read."""
+    `scope` tells apart what callers see of it; `value` is set once it has been read.
+    `unconfirmed`: a statement since brought no rows, so no version to check."""
 
     def __init__(self, column, scope):
         self.column, self.scope, self.value = column, scope, None
+        self.unconfirmed = False
 
-    def learn(self, version):
-        self.value = f"{version}:{self.scope}"
+    def agree(self, version):
+        """Take the version a statement saw: the first learns it, any other must match."""
+        seen = f"{version}:{self.scope}"
+        if self.value is None:
+            self.value = seen
+        elif seen != self.value:
+            raise VersionUnsure(f"{self.value} then {seen}")
 
     def read(self):
         """The value, reading it now if no statement brought it yet."""
         if self.value is None:
-            self.learn(db.session.scalar(select(self.column)))
+            self.agree(db.session.scalar(select(self.column)))
         return self.value
+
+    def read_after_nothing(self):
+        """The value, when the read's first statement brought no rows (so no version).
+
+        Read after it, the version may be a later one than it saw, unless the two shared
+        a snapshot: a read whose statements run alone is then made again in one.
+        """
+        if g.get("statements_alone"):
+            raise VersionUnsure("the first statement brought no rows")
+        return self.read()
+
+    def confirm(self):
+        """Check, once a read is done, what its statements without rows saw.
+
+        Between two snapshots that see one version, no change committed: so a version
+        read after them, equal to the first, vouches for every statement in between. In
+        one transaction, every statement sees one snapshot, and nothing is read.
+        """
+        if self.unconfirmed and g.get("statements_alone"):
+            self.unconfirmed = False
+            self.agree(db.session.scalar(select(self.column)))
 
 
 def entity_tag(version):
@@ -79,8 +117,7 @@ def revalidated(column, scope):
     """
 
     def decorator(view):
-        @wraps(view)
-        def conditional(*args, **kwargs):
+        def answer(*args, **kwargs):
             g.data_version = version = DataVersion(column, scope())
             asked = request.if_none_match
             if asked and not asked.star_tag:
@@ -88,12 +125,24 @@ def revalidated(column, scope):
                 if asked.contains_weak(tag):
                     return not_modified(tag)
             response = view(*args, **kwargs)
+            version.confirm()
             if response.status_code == 200:
                 tag = entity_tag(version.read())
                 response.headers.update({"ETag": f'"{tag}"', **CACHE_HEADERS})
                 if asked.star_tag:  # "*": any current document; this one exists
                     return not_modified(tag)
             return response
+
+        @wraps(view)
+        def conditional(*args, **kwargs):
+            try:
+                return answer(*args, **kwargs)
+            except VersionUnsure:
+                # A change may have committed between two of the read's statements: end
+                # their run (no round trip, nothing was written), read again in a snapshot.
+                g.one_snapshot, g.statements_alone = True, False
+                db.session.commit()
+                return answer(*args, **kwargs)
 
         return conditional
 

@@ -2,7 +2,9 @@
 
 import json
 import re
+from copy import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from marshmallow import Schema, validate
 from webargs import fields
@@ -33,6 +35,8 @@ INDEX = re.compile(r"\[(\d{1,9})\]")
 MAX_INCLUDE_DEPTH = 4
 # Far past any real collection, and far below where an OFFSET overflows.
 MAX_PAGE_NUMBER = 1_000_000
+# Parses of query parameters kept (the least recently used go first).
+PARSES_KEPT = 4096
 
 
 class PageArgs(Schema):
@@ -294,8 +298,17 @@ def parse_arguments(schema, args):
 def parse_query(args, resource, *, collection, linkage=False):
     """Everything a request on `resource` asked for, or a 400 naming the bad parameter.
 
-    Linkage (relationship endpoints) has no attributes to include or to trim.
+    Linkage (relationship endpoints) has no attributes to include or to trim. What was
+    asked depends on the parameters alone, so each spelling of them is parsed once (about
+    0.1 ms of a read); a request gets its own copy, whose members it may replace.
     """
+    return copy(parsed_query(tuple(args.items(multi=True)), resource, collection, linkage))
+
+
+@lru_cache(maxsize=PARSES_KEPT)
+def parsed_query(items, resource, collection, linkage):
+    """`parse_query` of the parameters `items` ((name, value) pairs, in order)."""
+    args = MultiDict(items)
     families = set() if linkage else {"include", "fields"}
     if collection:
         families |= {"sort", "page", "filter"}

@@ -7,14 +7,19 @@ provider), whose rows come joined to the parent's. So a request costs the same n
 statements whatever its page size, and no row becomes an ORM object. Each row becomes a
 `Record`, once per document: a resource reached twice (primary and included, or by two
 include paths) is one record.
+
+A read of versioned data (`conditional.DataVersion`) has every statement bring the
+version with its rows and checks that they all saw the same one: its statements need not
+share a transaction (`inquick.database.reads_by_version`).
 """
 
-from sqlalchemy import func, null, select
+from sqlalchemy import bindparam, func, null, select
 from sqlalchemy.sql.util import ClauseAdapter
 
 from inquick.extensions import db
 from inquick.jsonapi.read_plan import KEY
 from inquick.jsonapi.statements import (
+    ID,
     LIMIT,
     OFFSET,
     PARENTS,
@@ -49,9 +54,9 @@ class Record:
 class Reader:
     """The records read for one document, each (type, key) once.
 
-    `version`, when the data read has one (a `conditional.DataVersion`), is read with the
-    first statement and keeps collections' totals: a page then counts its rows only the
-    first time its filters are seen at that version.
+    `version`, when the data read has one (a `conditional.DataVersion`), comes with the
+    rows of every statement and keeps collections' totals: a page then counts its rows
+    only the first time its filters are seen at that version.
     """
 
     def __init__(self, fields, version=None):
@@ -127,19 +132,28 @@ class Reader:
             start += 2 + len(target.read_plan.layout(self.fieldset(target))[0])
         return start
 
+    # The data's version.
+
+    def version_column(self):
+        """The column that brings a statement's rows the data's version (null: none)."""
+        return self.version.column if self.version is not None else null()
+
+    def saw(self, rows, after=0):
+        """Check the version a statement's rows bring (`after` columns from their end).
+
+        A statement without rows brings none: the version is read now if no statement
+        brought it yet, else checked once the read is done (`DataVersion.confirm`).
+        """
+        if self.version is None:
+            return
+        if rows:
+            self.version.agree(rows[0][-1 - after])
+        elif self.version.value is None:
+            self.version.read_after_nothing()
+        else:
+            self.version.unconfirmed = True
+
     # Pages and single resources.
-
-    def carries_version(self):
-        """Whether the next statement should bring the data's version (not yet read)."""
-        return self.version is not None and self.version.value is None
-
-    def learn_version(self, rows, carried):
-        """Take the version from the rows of a statement that carried it (or read it)."""
-        if carried:
-            if rows:
-                self.version.learn(rows[0][-1])
-            else:
-                self.version.read()
 
     def page(self, resource, params, base, shape=(), values=None, tree=None):
         """One page of the keys `base()` selects, filtered, sorted and cut, with `tree`
@@ -151,20 +165,19 @@ class Reader:
         # Counted beside the page, a total costs reading every row the filters let
         # through; counted apart, it can be kept (or, for a ranking, it must be).
         apart = filters.ranked or self.version is not None
-        carried = self.carries_version()
         names = self.joinable(resource, tree)
         selection = (resource, shape, filters.shape, db.engine.dialect.name)
         key = ("page", selection, self.fieldset(resource), params.sort, params.sort_given,
-               apart, carried, self.joins_shape(resource, names))  # fmt: skip
+               apart, self.version is not None, self.joins_shape(resource, names))  # fmt: skip
         statement = STATEMENTS.get(
-            key, lambda: self.page_statement(resource, params, base, apart, carried, names)
+            key, lambda: self.page_statement(resource, params, base, apart, names)
         )
         offset = (params.page_number - 1) * params.page_size
         bound = {**values, **filters.values, "limit": params.page_size, "offset": offset}
         if filters.planned_per_value:
             plan_per_value()
         rows = execute(statement, bound).all()
-        self.learn_version(rows, carried)
+        self.saw(rows)
         records = self.records(resource, rows)
         if apart:
             total = self.total(resource, params, base, selection, values)
@@ -175,7 +188,7 @@ class Reader:
         self.complete(resource, records, rows, tree, names)
         return records, total
 
-    def page_statement(self, resource, params, base, apart, carried, names):
+    def page_statement(self, resource, params, base, apart, names):
         plan = resource.read_plan
         statement, rankings = resource.apply_filters(base(), params.filters)
         # A ranking that yields to a sort (a search's) orders only when none is given, and
@@ -212,7 +225,7 @@ class Reader:
                 *plan.columns(self.fieldset(resource)),
                 *joined,
                 (null() if apart else inner.c[TOTAL]).label(TOTAL),
-                self.version.column if carried else null(),
+                self.version_column(),
             )
             .select_from(from_clause)
             .order_by(*map(ordered, sort_columns, directions))
@@ -235,9 +248,25 @@ class Reader:
 
         def build():
             statement, _ = resource.apply_filters(base(), params.filters)
-            return select(func.count()).select_from(statement.subquery())
+            counted = select(func.count(), self.version_column())
+            return counted.select_from(statement.subquery())
 
-        return execute(STATEMENTS.get(("count", selection), build), values).scalar()
+        key = ("count", selection, self.version is not None)
+        rows = execute(STATEMENTS.get(key, build), values).all()
+        self.saw(rows)
+        return rows[0][0]
+
+    def key(self, resource, parsed_id):
+        """The key of the caller's row of `resource` with this (parsed) id, or None."""
+
+        def build():
+            where = resource.id_column() == bindparam(ID)
+            return resource.keys_query().where(where).add_columns(self.version_column())
+
+        key = ("key", resource, self.version is not None)
+        rows = execute(STATEMENTS.get(key, build), {ID: parsed_id}).all()
+        self.saw(rows)
+        return rows[0][0] if rows else None
 
     def one(self, resource, shape, where, values, tree=None):
         """The record of the caller's row that `where()` picks by the bound `values`, with
@@ -245,22 +274,21 @@ class Reader:
         tree = tree or {}
         plan = resource.read_plan
         fieldset = self.fieldset(resource)
-        carried = self.carries_version()
         names = self.joinable(resource, tree)
 
         def build():
             keys = resource.keys_query().where(where())
             from_clause, joined = self.joined(resource, names, plan.table)
-            version = self.version.column if carried else null()
             return (
-                select(*plan.columns(fieldset), *joined, version)
+                select(*plan.columns(fieldset), *joined, self.version_column())
                 .select_from(from_clause)
                 .where(plan.key.in_(keys))
             )
 
-        key = ("one", resource, shape, fieldset, carried, self.joins_shape(resource, names))
+        key = ("one", resource, shape, fieldset, self.version is not None,
+               self.joins_shape(resource, names))  # fmt: skip
         rows = execute(STATEMENTS.get(key, build), values).all()
-        self.learn_version(rows, carried)
+        self.saw(rows)
         records = self.records(resource, rows)
         self.complete(resource, records, rows, tree, names)
         return records[0] if records else None
@@ -301,14 +329,15 @@ class Reader:
                 target, names, pairs.join(plan.table, plan.key == pairs.c.target)
             )
             return (
-                select(*plan.columns(fieldset), *joined, pairs.c.parent)
+                select(*plan.columns(fieldset), *joined, self.version_column(), pairs.c.parent)
                 .select_from(from_clause)
                 .order_by(*link.order, plan.key)
             )
 
         key = ("follow", resource, relationship.name, fieldset,
-               self.joins_shape(target, names))  # fmt: skip
+               self.joins_shape(target, names), self.version is not None)  # fmt: skip
         rows = execute(STATEMENTS.get(key, build), parent_keys(records)).all()
+        self.saw(rows, after=1)
         children = self.records(target, rows)
         by_parent = {}
         for row, child in zip(rows, children, strict=True):
@@ -336,14 +365,16 @@ class Reader:
             link = resource.link(relationship)
             pairs = parents_of(link)
             return (
-                select(pairs.c.parent, plan.id)
+                select(pairs.c.parent, plan.id, self.version_column())
                 .select_from(pairs.join(plan.table, plan.key == pairs.c.target))
                 .order_by(*link.order, plan.key)
             )
 
-        key = ("link_ids", resource, relationship.name)
+        key = ("link_ids", resource, relationship.name, self.version is not None)
+        rows = execute(STATEMENTS.get(key, build), parent_keys(records)).all()
+        self.saw(rows)
         by_parent = {}
-        for parent, target_id in execute(STATEMENTS.get(key, build), parent_keys(records)):
+        for parent, target_id, _version in rows:
             by_parent.setdefault(parent, []).append(str(target_id))
         for record in records:
             ids = by_parent.get(record.key, [])

@@ -9,6 +9,7 @@ values (and the caller's health system, which types bind through a callable).
 
 from collections import OrderedDict
 
+from flask import g
 from sqlalchemy import bindparam
 
 from inquick.extensions import db
@@ -46,8 +47,12 @@ def plan_per_value():
     a search that plan is ruinous: the plan fit for "dana v" (a few names) reads and sorts
     every name for "d" or "da", 3 to 20 times slower at 20,000 providers. Planned for each
     value, every letter typed costs about the same at any size. `SET LOCAL` ends with the
-    transaction: a pooled connection goes back as it was.
+    transaction: a pooled connection goes back as it was. It needs a transaction, so a read
+    whose statements ran alone (`inquick.database.statements_alone`) goes on in one.
     """
+    g.one_snapshot = True
+    if g.get("statements_alone"):
+        db.session.commit()  # ends their run: nothing was written, no round trip
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")

@@ -5,6 +5,7 @@ from functools import partial
 from flask import g, request
 from sqlalchemy import and_, bindparam, select
 
+from inquick.database import reads_by_version
 from inquick.extensions import db
 from inquick.jsonapi.document import (
     collection_document,
@@ -16,7 +17,7 @@ from inquick.jsonapi.errors import NotFound
 from inquick.jsonapi.media import document_response
 from inquick.jsonapi.query import parse_query
 from inquick.jsonapi.records import Reader
-from inquick.jsonapi.statements import ID, PARENT, STATEMENTS, execute
+from inquick.jsonapi.statements import ID, PARENT
 
 
 def find(resource, object_id):
@@ -36,12 +37,9 @@ def reader_for(fields):
     return Reader(fields, g.get("data_version"))
 
 
-def find_key(resource, parsed_id):
+def find_key(reader, resource, parsed_id):
     """The key of the row with this (parsed) id among those the caller may see, or a 404."""
-    statement = STATEMENTS.get(
-        ("find", resource), lambda: resource.keys_query().where(id_is_bound(resource))
-    )
-    key = execute(statement, {ID: parsed_id}).scalar()
+    key = reader.key(resource, parsed_id)
     if key is None:
         raise NotFound(f"There is no {resource.type} with id {parsed_id!r}.")
     return key
@@ -135,7 +133,7 @@ def related_collection(resource, parent_id, relationship, identifiers_only):
         tree=params.include,
     )
     if not records:
-        find_key(resource, parent_id)
+        find_key(reader, resource, parent_id)
     if identifiers_only:
         document = collection_document(records, params, count, identifiers=target)
         document["links"]["related"] = related_url()
@@ -157,7 +155,7 @@ def related_single(resource, parent_id, relationship, identifiers_only):
         tree=params.include,
     )
     if record is None:
-        find_key(resource, parent_id)
+        find_key(reader, resource, parent_id)
     if identifiers_only:
         return linkage_document(relationship, record, request_url(), related_url())
     if record is not None:
@@ -191,4 +189,6 @@ def add_resource_routes(blueprint, resource, *, decorators=(), aliases=()):
         routes.append(
             (f"/<object_id>/relationships/{name}", f"relationship_{name}", "GET", linkage)
         )
+    # Outermost: every statement these views run is the Reader's, which checks versions.
+    decorators = (reads_by_version, *decorators)
     register_routes(blueprint, resource, routes, decorators=decorators, aliases=aliases)

@@ -1,7 +1,10 @@
 """Query parameters: every bad one is a 400 naming the parameter."""
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
+from inquick.jsonapi.query import parse_query, parsed_query
+from inquick.resources.schedules import schedules
 from tests import factories
 
 
@@ -105,3 +108,14 @@ def test_collection_parameters_on_a_single_resource(api, schedule):
 def test_implementation_parameters_with_other_characters_are_ignored(api, schedule):
     response = api.get("/schedules", {"utm_source": "newsletter", "camelCase": "1"})
     assert response.status_code == 200
+
+
+def test_parameters_are_parsed_once_and_each_request_gets_its_own_copy():
+    args = MultiDict([("include", "provider"), ("page[size]", "3"), ("sort", "-name")])
+    first = parse_query(args, schedules, collection=True)
+    hits = parsed_query.cache_info().hits
+    second = parse_query(MultiDict(args), schedules, collection=True)
+    assert parsed_query.cache_info().hits == hits + 1
+    assert second == first and second is not first
+    first.include = {"location": {}}  # as a view may replace what it includes
+    assert parse_query(args, schedules, collection=True).include == {"provider": {}}
