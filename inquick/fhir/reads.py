@@ -51,7 +51,7 @@ class Rows:
             filters=filters,
         )
         self.source.check_filters(filters)
-        # A revalidated read's version comes with its first statement, as the JSON:API's.
+        # A revalidated read's statements bring its version, as the JSON:API's do.
         reader = Reader(params.fields, g.get("data_version"))
         records, total = reader.page(self.source, params, self.source.list_query, tree=self.tree)
         self.on_read(records)

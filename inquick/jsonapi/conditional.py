@@ -2,8 +2,8 @@
 
 A read whose data carries a version (a token that changes whenever any of it changes)
 knows its document's ETag from the version, the URL asked for and this build of the
-code, which decide the document byte for byte (reads see one snapshot of the database,
-`inquick.database`, so the version and the rows agree). A request whose `If-None-Match`
+code, which decide the document byte for byte (so the version and the rows must agree,
+below). A request whose `If-None-Match`
 holds the ETag is answered `304 Not Modified` at the cost of reading the version alone;
 any other read takes the version with its first statement, and can keep its document's
 total under it (see `records`).
@@ -12,7 +12,8 @@ Every statement of such a read brings the version with its rows, so a read whose
 statements each see a snapshot of their own (`inquick.database.reads_by_version`: no
 transaction, no BEGIN or COMMIT) still knows that they all saw one state of the data:
 the same version. When a change commits between two of them, the read is made again,
-in one snapshot.
+in one snapshot. Other reads (FHIR's, a search by name once it plans per value) run in
+one snapshot, checked against any version seen before it began.
 """
 
 import hashlib
@@ -61,14 +62,17 @@ class VersionUnsure(Exception):
 class DataVersion:
     """The version of the data this request reads: `column` is the SQL that reads it,
     `scope` tells apart what callers see of it; `value` is set once it has been read.
-    `unconfirmed`: a statement since brought no rows, so no version to check."""
+    `unconfirmed`: a statement since brought no rows, so no version to check;
+    `ran_alone`: a version was seen outside a transaction, so a later snapshot (a read
+    moved into one, as a search by name is) may be of another."""
 
     def __init__(self, column, scope):
         self.column, self.scope, self.value = column, scope, None
-        self.unconfirmed = False
+        self.unconfirmed = self.ran_alone = False
 
     def agree(self, version):
         """Take the version a statement saw: the first learns it, any other must match."""
+        self.ran_alone = self.ran_alone or bool(g.get("statements_alone"))
         seen = f"{version}:{self.scope}"
         if self.value is None:
             self.value = seen
@@ -95,10 +99,11 @@ class DataVersion:
         """Check, once a read is done, what its statements without rows saw.
 
         Between two snapshots that see one version, no change committed: so a version
-        read after them, equal to the first, vouches for every statement in between. In
-        one transaction, every statement sees one snapshot, and nothing is read.
+        read after them, equal to the first, vouches for every statement in between. When
+        every version was seen in one transaction, its statements share its snapshot, and
+        nothing is read.
         """
-        if self.unconfirmed and g.get("statements_alone"):
+        if self.unconfirmed and self.ran_alone:
             self.unconfirmed = False
             self.agree(db.session.scalar(select(self.column)))
 

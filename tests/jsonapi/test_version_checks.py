@@ -9,9 +9,10 @@ from uuid import uuid4
 
 import pytest
 from flask import g
-from sqlalchemy import update
+from sqlalchemy import literal, update
 
 from inquick.jsonapi import records
+from inquick.jsonapi.conditional import DataVersion, VersionUnsure
 from inquick.models.catalog_state import CatalogState
 from tests import factories
 
@@ -108,3 +109,25 @@ def test_a_first_statement_without_rows_read_alone_is_read_again_in_one_snapshot
     assert sum(pages) == 2  # its page, read again
     again = api.get(PATH, QUERY, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_version_seen_alone_is_checked_against_a_snapshot_taken_after_it(app):
+    """If-None-Match's version is read alone; a search then moves to one snapshot, which
+    may be of a later catalog: its statement without rows is checked against it."""
+    with app.test_request_context():
+        version = DataVersion(literal("v2"), "scope")
+        g.statements_alone = True
+        version.agree("v1")
+        g.statements_alone = False  # plan_per_value: the rest runs in one transaction
+        version.unconfirmed = True
+        with pytest.raises(VersionUnsure):
+            version.confirm()
+
+
+def test_versions_seen_in_one_transaction_need_no_check(app):
+    with app.test_request_context():
+        version = DataVersion(literal("v2"), "scope")
+        version.agree("v1")
+        version.unconfirmed = True
+        version.confirm()  # the transaction's one snapshot vouches for it: nothing read
+        assert version.value == "v1:scope"
