@@ -302,7 +302,10 @@ def parse_query(args, resource, *, collection, linkage=False):
     asked depends on the parameters alone, so each spelling of them is parsed once (about
     0.1 ms of a read); a request gets its own copy, whose members it may replace.
     """
-    return copy(parsed_query(tuple(args.items(multi=True)), resource, collection, linkage))
+    # A key in the query (`api_key`) is not part of what was asked: kept out of the cache,
+    # no secret stays in memory after its request.
+    asked = tuple((name, value) for name, value in args.items(multi=True) if name != "api_key")
+    return copy(parsed_query(asked, resource, collection, linkage))
 
 
 @lru_cache(maxsize=PARSES_KEPT)

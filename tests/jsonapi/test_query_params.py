@@ -119,3 +119,12 @@ def test_parameters_are_parsed_once_and_each_request_gets_its_own_copy():
     assert second == first and second is not first
     first.include = {"location": {}}  # as a view may replace what it includes
     assert parse_query(args, schedules, collection=True).include == {"provider": {}}
+
+
+def test_a_key_in_the_query_is_kept_out_of_the_parses_kept():
+    """Parsed with a key and without, the parameters are one parse: no secret is kept."""
+    asked = [("sort", "name"), ("page[size]", "7")]
+    parse_query(MultiDict([*asked, ("api_key", "iq_live_secret")]), schedules, collection=True)
+    hits = parsed_query.cache_info().hits
+    parse_query(MultiDict(asked), schedules, collection=True)
+    assert parsed_query.cache_info().hits == hits + 1
