@@ -26,7 +26,7 @@ blueprint = Blueprint(
 
 
 def content_security_policy(allowed_origins):
-    """Everything from this server only; framed only by this server and the key's origins."""
+    """Everything from this server only; framed only by this server and `allowed_origins`."""
     framers = " ".join(("'self'", *allowed_origins))
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -65,6 +65,8 @@ def page_missing(texts, hostname):
 
 
 def page_headers(allowed_origins):
+    """What keeps the page from being framed, sniffed, cached with a revoked key, or sent
+    with the wrong language by a cache."""
     return {
         "Content-Security-Policy": content_security_policy(allowed_origins),
         "X-Content-Type-Options": "nosniff",

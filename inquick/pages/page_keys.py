@@ -5,7 +5,7 @@ a publishable key, and only a publishable key: such keys are meant to be shown i
 source, which is why their value is stored and can be put in the page. The newest live key
 of the hostname's health system is used; a system with only sandbox keys gets a page in
 test mode, so that a partner can try the page before going live. A sandbox host (which
-serves test keys only) prefers the newest test key. No publishable key, no page: a health
+serves test keys only) takes test keys alone. No publishable key, no page: a health
 system opts in by creating one.
 """
 
@@ -48,6 +48,7 @@ def page_key(session, hostname, *, sandbox_host=False):
             ApiKey.publishable.is_(True),
             ApiKey.revoked_at.is_(None),
             *(ApiKey.scopes.contains(scope) for scope in PAGE_SCOPES),
+            *((ApiKey.mode == "test",) if sandbox_host else ()),
         )
         .order_by(case((ApiKey.mode == preferred, 0), else_=1), ApiKey.id.desc())
         .limit(1)

@@ -84,6 +84,10 @@ def test_a_sandbox_host_serves_the_page_with_the_test_key(
     publishable(session, tenant)  # newer, and live: refused on a sandbox host
     monkeypatch.setitem(app.config, "SANDBOX_HOST", True)
     assert page_config(client.get("/book/tenant-a.example.org"))["key"] == test_key
+    session.execute(update(ApiKey).where(ApiKey.public_value == test_key)
+                    .values(revoked_at=datetime.now(UTC)))  # fmt: skip
+    # A live key cannot call a sandbox host: no page rather than one that cannot book.
+    assert client.get("/book/tenant-a.example.org").status_code == 404
 
 
 def test_no_page_without_a_usable_publishable_key(client, session, tenant, other_tenant):
