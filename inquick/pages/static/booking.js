@@ -460,7 +460,7 @@
     const held = /^held;\s*expires=([^;\s]+)/.exec(header || "");
     if (!held) return say(T.not_held, { time });
     const minutes = Math.max(1, Math.round((new Date(held[1]) - Date.now()) / 60000));
-    return say(T.held_for, { time, minutes });
+    return say(minutes === 1 ? T.held_for_one : T.held_for, { time, minutes });
   }
 
   async function takeTime(moment) {

@@ -2,7 +2,7 @@
 //   <script src="https://INQUICK/book-assets/embed.js" data-partner="PARTNER_HOSTNAME"
 //           data-title="Book a visit" async></script>
 // It puts an <iframe> of /book/PARTNER_HOSTNAME where the tag is and keeps it as tall as
-// its page. Optional data-schedule and data-at open it ready to book one slot.
+// its page. Optional data-schedule and data-at open it on one slot, offered to be held.
 "use strict";
 
 (() => {
