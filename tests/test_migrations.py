@@ -1,5 +1,7 @@
 """The migrations build exactly the schema the models describe."""
 
+from contextlib import contextmanager
+
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,11 +18,21 @@ def test_models_and_migrations_agree(app, session):
     assert compare_metadata(context, db.metadata) == []
 
 
+@contextmanager
+def scratch_database(tmp_path):
+    """An app context on a new, empty SQLite file, its engine disposed of afterwards."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'scratch.db'}"},
+                     serving=False)  # fmt: skip
+    with app.app_context():
+        try:
+            yield
+        finally:
+            db.engine.dispose()
+
+
 def test_visits_booked_before_references_get_one_each(tmp_path):
     """The revision that adds booking references gives every visit already booked its own."""
-    url = f"sqlite:///{tmp_path / 'before.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, serving=False)
-    with app.app_context():
+    with scratch_database(tmp_path):
         flask_migrate.upgrade(revision=BEFORE_REFERENCES)
         with db.engine.begin() as connection:
             parents = {"health_system_id": 1, "location_id": 1, "provider_id": 1}
@@ -35,7 +47,6 @@ def test_visits_booked_before_references_get_one_each(tmp_path):
             columns = "SELECT booking_reference, calendar_sequence FROM visits"
             rows = connection.execute(text(columns))
             references, sequences = zip(*rows, strict=True)
-        db.engine.dispose()
     assert len(set(references)) == 25
     assert all(read_reference(reference) == reference for reference in references)
     assert set(sequences) == {0}
@@ -43,9 +54,7 @@ def test_visits_booked_before_references_get_one_each(tmp_path):
 
 def test_going_below_publishable_keys_revokes_them(tmp_path):
     """Without its columns a publishable key would be a secret key whose value is public."""
-    url = f"sqlite:///{tmp_path / 'keys.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, serving=False)
-    with app.app_context():
+    with scratch_database(tmp_path):
         flask_migrate.upgrade(revision=PUBLISHABLE_KEYS)
         with db.engine.begin() as connection:
             insert_row(connection, "health_systems", id=1)
@@ -61,7 +70,6 @@ def test_going_below_publishable_keys_revokes_them(tmp_path):
         with db.engine.connect() as connection:
             rows = connection.execute(text("SELECT id, revoked_at FROM api_keys ORDER BY id"))
             revoked = {key_id: revoked_at for key_id, revoked_at in rows}
-        db.engine.dispose()
     assert revoked[1] is not None and revoked[2] is None
     assert revoked[3].startswith("2026-12-01 10:00:00")  # revoked before: left as it was
 

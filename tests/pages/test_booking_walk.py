@@ -254,6 +254,14 @@ def first_free_time(driver):
     return driver.find_elements(By.CSS_SELECTOR, ".times button")[0]
 
 
+def open_form(driver, world):
+    """The page opened on Kent's first free time, its form shown (the slot held)."""
+    open_page(driver, world)
+    choose_kent_by_keyboard(driver)
+    first_free_time(driver).click()
+    wait_for_step(driver, "details")
+
+
 def fill_by_keyboard(driver, answers):
     for name, text in answers.items():
         tab_to(driver, field(driver, name))
@@ -367,10 +375,7 @@ def test_at_phone_width_every_step_fits_the_screen_and_passes_axe(world):
 
 
 def test_the_pages_own_checks_show_beside_the_field_as_the_patient_types(world, browser):
-    open_page(browser, world)
-    choose_kent_by_keyboard(browser)
-    first_free_time(browser).click()
-    wait_for_step(browser, "details")
+    open_form(browser, world)
     email = field(browser, "email")
     tab_to(browser, email)
     keys(browser, "jo-at-example")
@@ -395,10 +400,7 @@ def test_the_pages_own_checks_show_beside_the_field_as_the_patient_types(world, 
 
 
 def test_a_field_error_from_the_server_appears_beside_its_field(world, browser):
-    open_page(browser, world)
-    choose_kent_by_keyboard(browser)
-    first_free_time(browser).click()
-    wait_for_step(browser, "details")
+    open_form(browser, world)
     fill_by_keyboard(browser, {**PATIENT, "last-name": "Ex4mple"})
     before = len(visits_read(world))
     browser.find_element(By.ID, "book").click()
@@ -419,10 +421,7 @@ def test_a_field_error_from_the_server_appears_beside_its_field(world, browser):
 
 
 def test_emergency_words_bring_the_911_message_before_anything_is_sent(world, browser):
-    open_page(browser, world)
-    choose_kent_by_keyboard(browser)
-    first_free_time(browser).click()
-    wait_for_step(browser, "details")
+    open_form(browser, world)
     fill_by_keyboard(browser, {**PATIENT, "patient-complaint": "Sudden CHEST-pain since noon"})
     message = browser.find_element(By.ID, "emergency")
     assert message.is_displayed() and "call 911" in message.text
