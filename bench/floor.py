@@ -61,7 +61,7 @@ class Floor:
     def rows(self, statement, params, prepare=None):
         """Run one statement (counted) on the process's connection, opened on first use;
         `prepare=False` has it planned for its values every time (as the app has a
-        search's: `inquick.jsonapi.statements.plan_per_value`)."""
+        search's: `inquick.jsonapi.statements.execute`)."""
         if self.connection is None:
             self.connection = self.connect()
         self.statements += 1

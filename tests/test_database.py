@@ -9,11 +9,13 @@ import psycopg
 import pytest
 from flask import g
 from psycopg.pq import TransactionStatus
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, literal, select, text
+from sqlalchemy.exc import OperationalError
 
 from inquick import create_app, database, serving
 from inquick.extensions import db
 from inquick.jsonapi.conditional import DataVersion
+from inquick.jsonapi.statements import Kept, execute
 from inquick.models.catalog_state import CATALOG_VERSION
 
 
@@ -117,6 +119,25 @@ def test_a_connection_lost_at_the_end_of_a_request_leaves_its_answer_whole(own_a
     assert answer.status_code in (200, 404, 503)
     assert answer.mimetype == "application/vnd.api+json"
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.postgres
+def test_a_read_on_a_connection_the_server_dropped_fails_as_sqlalchemy_would(own_app):
+    """Reads run on the driver's own cursor: a broken connection must still fail as
+    SQLAlchemy's OperationalError (which is answered 503) and be replaced."""
+    one = Kept(select(literal(1)))
+    with own_app.app_context():
+        assert execute(one, {}) == [(1,)]
+        backend = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(os.environ["TEST_DATABASE_URL"], autocommit=True) as killer:
+            killer.execute("SELECT pg_terminate_backend(%s)", [backend])
+        with pytest.raises(OperationalError) as failure:
+            execute(one, {})
+        assert failure.value.connection_invalidated
+        db.session.remove()
+        assert execute(one, {}) == [(1,)]
+        again = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        assert again != backend
 
 
 @pytest.mark.postgres

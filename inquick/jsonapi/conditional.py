@@ -63,8 +63,8 @@ class DataVersion:
     """The version of the data this request reads: `column` is the SQL that reads it,
     `scope` tells apart what callers see of it; `value` is set once it has been read.
     `unconfirmed`: a statement since brought no rows, so no version to check;
-    `ran_alone`: a version was seen outside a transaction, so a later snapshot (a read
-    moved into one, as a search by name is) may be of another."""
+    `ran_alone`: a version was seen outside a transaction, so a later snapshot (should
+    the read move into one) may be of another."""
 
     def __init__(self, column, scope):
         self.column, self.scope, self.value = column, scope, None

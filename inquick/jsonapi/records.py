@@ -25,7 +25,6 @@ from inquick.jsonapi.statements import (
     PARENTS,
     STATEMENTS,
     execute,
-    plan_per_value,
 )
 from inquick.sql import InValues
 
@@ -174,17 +173,16 @@ class Reader:
         )
         offset = (params.page_number - 1) * params.page_size
         bound = {**values, **filters.values, "limit": params.page_size, "offset": offset}
-        if filters.planned_per_value:
-            plan_per_value()
-        rows = execute(statement, bound).all()
+        per_value = filters.planned_per_value
+        rows = execute(statement, bound, per_value)
         self.saw(rows)
         records = self.records(resource, rows)
         if apart:
-            total = self.total(resource, params, base, selection, values)
+            total = self.total(resource, params, base, selection, values, per_value)
         elif rows:
             total = rows[0][-2]  # the rows end with the total, then the version
         else:  # past the end, or nothing at all: the page cannot say how many there are
-            total = self.count(resource, params, base, selection, values)
+            total = self.count(resource, params, base, selection, values, per_value)
         self.complete(resource, records, rows, tree, names)
         return records, total
 
@@ -231,20 +229,20 @@ class Reader:
             .order_by(*map(ordered, sort_columns, directions))
         )
 
-    def total(self, resource, params, base, selection, values):
+    def total(self, resource, params, base, selection, values, per_value):
         """The count of `selection`'s rows, kept under the data's version when it has one."""
         if self.version is None:
-            return self.count(resource, params, base, selection, values)
+            return self.count(resource, params, base, selection, values, per_value)
         key = (self.version.read(), selection, tuple(sorted(values.items())))
         total = TOTALS.get(key)
         if total is None:
-            total = TOTALS[key] = self.count(resource, params, base, selection, values)
+            total = TOTALS[key] = self.count(resource, params, base, selection, values, per_value)
             if len(TOTALS) > TOTALS_KEPT:
                 del TOTALS[next(iter(TOTALS))]
         return total
 
-    def count(self, resource, params, base, selection, values):
-        """How many rows the page's filters let through."""
+    def count(self, resource, params, base, selection, values, per_value):
+        """How many rows the page's filters let through (`per_value`: see `execute`)."""
 
         def build():
             statement, _ = resource.apply_filters(base(), params.filters)
@@ -252,7 +250,7 @@ class Reader:
             return counted.select_from(statement.subquery())
 
         key = ("count", selection, self.version is not None)
-        rows = execute(STATEMENTS.get(key, build), values).all()
+        rows = execute(STATEMENTS.get(key, build), values, per_value)
         self.saw(rows)
         return rows[0][0]
 
@@ -264,7 +262,7 @@ class Reader:
             return resource.keys_query().where(where).add_columns(self.version_column())
 
         key = ("key", resource, self.version is not None)
-        rows = execute(STATEMENTS.get(key, build), {ID: parsed_id}).all()
+        rows = execute(STATEMENTS.get(key, build), {ID: parsed_id})
         self.saw(rows)
         return rows[0][0] if rows else None
 
@@ -287,7 +285,7 @@ class Reader:
 
         key = ("one", resource, shape, fieldset, self.version is not None,
                self.joins_shape(resource, names))  # fmt: skip
-        rows = execute(STATEMENTS.get(key, build), values).all()
+        rows = execute(STATEMENTS.get(key, build), values)
         self.saw(rows)
         records = self.records(resource, rows)
         self.complete(resource, records, rows, tree, names)
@@ -336,7 +334,7 @@ class Reader:
 
         key = ("follow", resource, relationship.name, fieldset,
                self.joins_shape(target, names), self.version is not None)  # fmt: skip
-        rows = execute(STATEMENTS.get(key, build), parent_keys(records)).all()
+        rows = execute(STATEMENTS.get(key, build), parent_keys(records))
         self.saw(rows, after=1)
         children = self.records(target, rows)
         by_parent = {}
@@ -371,7 +369,7 @@ class Reader:
             )
 
         key = ("link_ids", resource, relationship.name, self.version is not None)
-        rows = execute(STATEMENTS.get(key, build), parent_keys(records)).all()
+        rows = execute(STATEMENTS.get(key, build), parent_keys(records))
         self.saw(rows)
         by_parent = {}
         for parent, target_id, _version in rows:

@@ -95,7 +95,7 @@ class ParsedFilters:
     (a ranking's or a comparison's value is bound, not built in), `values` are the rankings'
     bound values, `compared` the comparisons' (which decide the rows, and so the total);
     `planned_per_value` when the best plan depends on the values (a search's: see
-    `inquick.jsonapi.statements.plan_per_value`)."""
+    `inquick.jsonapi.statements.execute`)."""
 
     shape: tuple
     values: dict

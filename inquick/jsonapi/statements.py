@@ -5,18 +5,71 @@ reads keep what they built under the request's shape (type, fieldset, sort, filt
 includes...). What differs between two requests of one shape is bound by name at
 execution: the page's size and offset, the parents' keys, the id asked for, a ranking's
 values (and the caller's health system, which types bind through a callable).
+
+A kept statement is also compiled once per database and run on the driver's own cursor:
+SQLAlchemy's execution (a cache key worked out per run, an execution context, a result
+object and its rows) cost about as much as the database's work on a small read. What it
+would have done that a read needs is done here: bound values pass through their types'
+processors, rows' values through theirs, listeners hear `before_cursor_execute` (the
+statement counters do), and a driver's error becomes SQLAlchemy's, a broken connection
+invalidated so that the pool replaces it.
 """
 
 from collections import OrderedDict
 
-from flask import g
 from sqlalchemy import bindparam
+from sqlalchemy.exc import DBAPIError
 
 from inquick.extensions import db
 
 LIMIT, OFFSET = bindparam("limit"), bindparam("offset")
 # Bound by name: the keys of an include's parents, one parent's key or id, an id.
 PARENTS, PARENT, ID = "parents", "parent", "id"
+
+
+class Kept:
+    """A statement kept under its shape, with its compiled form for each database."""
+
+    __slots__ = ("compiled", "statement")
+
+    def __init__(self, statement):
+        self.statement = statement
+        self.compiled = {}
+
+    def compiled_for(self, dialect):
+        database = (dialect.name, dialect.driver, dialect.server_version_info)
+        found = self.compiled.get(database)
+        if found is None:
+            found = self.compiled[database] = Compiled(self.statement.compile(dialect=dialect))
+        return found
+
+
+class Compiled:
+    """One database's SQL of a statement, the processors of its bound values (by name, as
+    the SQL spells it), and those of its rows' columns (known once the driver has
+    described them, at the first run)."""
+
+    __slots__ = ("binds", "results", "sql")
+
+    def __init__(self, sql):
+        self.sql = sql
+        dialect = sql.dialect
+        self.binds = {}
+        for name, bind in sql.binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self.binds[sql.escaped_bind_names.get(name, name)] = process
+        self.results = None
+
+    def result_processors(self, dialect, cursor):
+        if self.results is None:  # the driver builds a description anew on every reading
+            columns = self.sql.statement.selected_columns
+            processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(columns, cursor.description, strict=True)
+            ]
+            self.results = processors if any(processors) else ()
+        return self.results
 
 
 class Statements:
@@ -27,40 +80,76 @@ class Statements:
         self.built = OrderedDict()
 
     def get(self, shape, build):
-        statement = self.built.get(shape)
-        if statement is None:
-            statement = self.built[shape] = build()
+        kept = self.built.get(shape)
+        if kept is None:
+            kept = self.built[shape] = Kept(build())
             if len(self.built) > self.size:
                 self.built.popitem(last=False)
         else:
             self.built.move_to_end(shape)
-        return statement
+        return kept
 
 
 STATEMENTS = Statements()
 
 
-def plan_per_value():
-    """Have PostgreSQL plan the rest of this transaction's statements for their values.
+def execute(kept, values, per_value=False):
+    """Run a kept read statement on the session's connection; its rows, as tuples.
 
-    After five runs of a statement PostgreSQL may settle on one plan for every value. For
-    a search that plan is ruinous: the plan fit for "dana v" (a few names) reads and sorts
-    every name for "d" or "da", 3 to 20 times slower at 20,000 providers. Planned for each
-    value, every letter typed costs about the same at any size. `SET LOCAL` ends with the
-    transaction: a pooled connection goes back as it was. It needs a transaction, so a read
-    whose statements ran alone (`inquick.database.statements_alone`) goes on in one.
+    Changes the session holds are flushed first, as the session itself would, so that a
+    read sees them. `per_value`: PostgreSQL plans the statement for its values every time.
+    After five runs of a prepared statement it may settle on one plan for every value, and
+    for a search that plan is ruinous: the plan fit for "dana v" (a few names) reads and
+    sorts every name for "d" or "da", 3 to 20 times slower at 20,000 providers. Sent
+    unprepared, every letter typed costs about the same at any size.
     """
-    g.one_snapshot = True
-    if g.get("statements_alone"):
-        db.session.commit()  # ends their run: nothing was written, no round trip
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-
-
-def execute(statement, values):
-    """Run a read statement on the session's connection: its rows are plain rows, and
-    the ORM's layer of execution (built for objects) is skipped. Changes the session
-    holds are flushed first, as the session itself would, so that a read sees them."""
     db.session.flush()
-    return db.session.connection().execute(statement, values)
+    connection = db.session.connection()
+    dialect = connection.dialect
+    compiled = kept.compiled_for(dialect)
+    expanded = compiled.sql.construct_expanded_state(values)
+    parameters = expanded.parameters
+    for processors in (compiled.binds, expanded.processors):  # the second: expanded lists'
+        for name, process in processors.items():
+            if name in parameters:
+                parameters[name] = process(parameters[name])
+    if expanded.positiontup is not None:
+        parameters = [parameters[name] for name in expanded.positiontup]
+    driver_connection = connection.connection.driver_connection
+    cursor = driver_connection.cursor()
+    try:
+        connection.dispatch.before_cursor_execute(
+            connection, cursor, expanded.statement, parameters, None, False
+        )
+        if per_value and dialect.name == "postgresql":
+            cursor.execute(expanded.statement, parameters, prepare=False)
+        else:
+            cursor.execute(expanded.statement, parameters)
+        rows = cursor.fetchall()
+        processors = compiled.result_processors(dialect, cursor)
+    except dialect.loaded_dbapi.Error as failure:
+        broken = dialect.is_disconnect(failure, driver_connection, cursor)
+        if broken:
+            connection.invalidate(failure)
+        raise DBAPIError.instance(
+            expanded.statement,
+            parameters,
+            failure,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=broken,
+            dialect=dialect,
+        ) from failure
+    finally:
+        cursor.close()
+    if processors:
+        pairs = list(enumerate(processors))
+        converters = [(n, process) for n, process in pairs if process is not None]
+        rows = [convert_row(row, converters) for row in rows]
+    return rows
+
+
+def convert_row(row, converters):
+    values = list(row)
+    for n, process in converters:
+        values[n] = process(values[n])
+    return tuple(values)

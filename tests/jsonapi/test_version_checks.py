@@ -32,12 +32,12 @@ def change_before_the_include(monkeypatch, session):
     execute = records.execute
     dialect = session.get_bind().dialect
 
-    def changing(statement, values):
-        sql = str(statement.compile(dialect=dialect))
+    def changing(kept, values, per_value=False):
+        sql = str(kept.statement.compile(dialect=dialect))
         if "FROM insurance_plans" in sql and not any("FROM insurance_plans" in s for s in ran):
             session.execute(update(CatalogState).values(version=str(uuid4())))
         ran.append(sql)
-        return execute(statement, values)
+        return execute(kept, values, per_value)
 
     monkeypatch.setattr(records, "execute", changing)
     return ran
@@ -99,9 +99,9 @@ def test_a_first_statement_without_rows_read_alone_is_read_again_in_one_snapshot
     execute = records.execute
     dialect = session.get_bind().dialect
 
-    def recording(statement, values):
-        pages.append("LIMIT" in str(statement.compile(dialect=dialect)))
-        return execute(statement, values)
+    def recording(kept, values, per_value=False):
+        pages.append("LIMIT" in str(kept.statement.compile(dialect=dialect)))
+        return execute(kept, values, per_value)
 
     monkeypatch.setattr(records, "execute", recording)
     first = api.get(PATH, QUERY)  # no schedule at the location
@@ -112,13 +112,13 @@ def test_a_first_statement_without_rows_read_alone_is_read_again_in_one_snapshot
 
 
 def test_a_version_seen_alone_is_checked_against_a_snapshot_taken_after_it(app):
-    """If-None-Match's version is read alone; a search then moves to one snapshot, which
-    may be of a later catalog: its statement without rows is checked against it."""
+    """A version read alone (If-None-Match's), then statements in one snapshot, which
+    may be of a later catalog: their statement without rows is checked against it."""
     with app.test_request_context():
         version = DataVersion(literal("v2"), "scope")
         g.statements_alone = True
         version.agree("v1")
-        g.statements_alone = False  # plan_per_value: the rest runs in one transaction
+        g.statements_alone = False  # moved: the rest runs in one transaction
         version.unconfirmed = True
         with pytest.raises(VersionUnsure):
             version.confirm()
