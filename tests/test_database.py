@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from flask import g
 from psycopg.pq import TransactionStatus
-from sqlalchemy import create_engine, event, literal, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import bindparam, create_engine, event, func, literal, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from inquick import create_app, database, serving
 from inquick.extensions import db
@@ -119,6 +119,17 @@ def test_a_connection_lost_at_the_end_of_a_request_leaves_its_answer_whole(own_a
     assert answer.status_code in (200, 404, 503)
     assert answer.mimetype == "application/vnd.api+json"
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_failed_read_names_none_of_its_values(own_app):
+    """A read's values may be patient data (a booking reference): its error, which is
+    logged, names the statement but not them."""
+    wrong = Kept(select(literal(1)).where(bindparam("reference") == func.no_such_function()))
+    with own_app.app_context():
+        with pytest.raises(DBAPIError) as failure:
+            execute(wrong, {"reference": "IQ-SECRET-7"})
+    assert "no_such_function" in str(failure.value)
+    assert "IQ-SECRET-7" not in str(failure.value)
 
 
 @pytest.mark.postgres

@@ -136,6 +136,7 @@ def execute(kept, values, per_value=False):
             parameters,
             failure,
             dialect.loaded_dbapi.Error,
+            hide_parameters=connection.engine.hide_parameters,  # patient data stays out of logs
             connection_invalidated=broken,
             dialect=dialect,
         ) from failure
