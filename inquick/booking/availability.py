@@ -8,6 +8,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Booked = Iterable[tuple[datetime, datetime]]
@@ -45,9 +46,9 @@ class Rules:
     booking_horizon_days: int = 60
 
 
-@dataclass(frozen=True)
-class Slot:
-    """A start time in the schedule's zone and how many more visits fit there."""
+class Slot(NamedTuple):
+    """A start time in the schedule's zone and how many more visits fit there (a tuple:
+    a window of a dozen schedules makes a thousand of them)."""
 
     start: datetime
     remaining: int
@@ -74,14 +75,16 @@ def slots(
     today = now.astimezone(zone).date()
     last = min(end_date, today + timedelta(days=rules.booking_horizon_days))
     visits = _Visits(booked)
+    overlapping = visits.most_overlapping if visits else None
+    capacity = rules.capacity
     found = []
     # Earlier local dates end before today's midnight, so before `now`: skip them.
     day = max(start_date, today)
     while day <= last:
         for start, local in _day_starts(rules, zone, day, duration):
             if start >= earliest:
-                taken = visits.most_overlapping(start, start + duration)
-                found.append(Slot(local, max(rules.capacity - taken, 0)))
+                taken = overlapping(start, start + duration) if overlapping else 0
+                found.append(Slot(local, capacity - taken if taken < capacity else 0))
         day += timedelta(days=1)
     return found
 
@@ -122,11 +125,16 @@ class _Visits:
         self._ends = [end for _, end in pairs]
         self._longest = max((end - start for start, end in pairs), default=timedelta(0))
 
+    def __bool__(self):
+        return bool(self._starts)
+
     def most_overlapping(self, start: datetime, end: datetime) -> int:
         """The most visits in progress at any single instant of [start, end)."""
         # A visit overlapping the slot began after start - longest visit, and before end.
         first = bisect.bisect_right(self._starts, start - self._longest)
         stop = bisect.bisect_left(self._starts, end)
+        if first == stop:  # most slots: no visit near
+            return 0
         events = []
         for i in range(first, stop):
             if self._ends[i] > start:
@@ -159,13 +167,15 @@ def _day_starts(rules: Rules, zone: ZoneInfo, day: date, duration: timedelta) ->
         close_wall = datetime.combine(day, closes)
         wall = datetime.combine(day, opens)
         if offset is not None:
-            # The usual day: one UTC offset converts every wall-clock time of it.
+            # The usual day: one UTC offset converts every wall-clock time of it, and a
+            # step of the clock is a step of UTC (so both are stepped, not converted).
             close = (close_wall - offset).replace(tzinfo=UTC)
-            while wall < close_wall:
-                start = (wall - offset).replace(tzinfo=UTC)
-                if start + duration <= close:
-                    starts[start] = wall.replace(tzinfo=zone)
-                wall += step
+            start = (wall - offset).replace(tzinfo=UTC)
+            local = wall.replace(tzinfo=zone)
+            while start + duration <= close:
+                starts[start] = local
+                start += step
+                local += step
             continue
         close = _instant(close_wall, zone)
         if close is None:
