@@ -125,9 +125,8 @@ def test_a_failed_read_names_none_of_its_values(own_app):
     """A read's values may be patient data (a booking reference): its error, which is
     logged, names the statement but not them."""
     wrong = Kept(select(literal(1)).where(bindparam("reference") == func.no_such_function()))
-    with own_app.app_context():
-        with pytest.raises(DBAPIError) as failure:
-            execute(wrong, {"reference": "IQ-SECRET-7"})
+    with own_app.app_context(), pytest.raises(DBAPIError) as failure:
+        execute(wrong, {"reference": "IQ-SECRET-7"})
     assert "no_such_function" in str(failure.value)
     assert "IQ-SECRET-7" not in str(failure.value)
 
