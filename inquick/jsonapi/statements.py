@@ -49,7 +49,7 @@ class Compiled:
     the SQL spells it), and those of its rows' columns (known once the driver has
     described them, at the first run)."""
 
-    __slots__ = ("binds", "results", "sql")
+    __slots__ = ("binds", "converters", "sql")
 
     def __init__(self, sql):
         self.sql = sql
@@ -59,17 +59,33 @@ class Compiled:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 self.binds[sql.escaped_bind_names.get(name, name)] = process
-        self.results = None
+        self.converters = None
 
-    def result_processors(self, dialect, cursor):
-        if self.results is None:  # the driver builds a description anew on every reading
+    def bound(self, values):
+        """The SQL to send and its parameters, as the driver takes them."""
+        expanded = self.sql.construct_expanded_state(values)
+        parameters = expanded.parameters
+        for processors in (self.binds, expanded.processors):  # the second: expanded lists'
+            for name, process in processors.items():
+                if name in parameters:
+                    parameters[name] = process(parameters[name])
+        if expanded.positiontup is not None:
+            parameters = [parameters[name] for name in expanded.positiontup]
+        return expanded.statement, parameters
+
+    def row_converters(self, dialect, cursor):
+        """(column number, processor) of each column whose values its type converts from the
+        driver's (SQLite's dates, say); worked out at the first run only, since the driver
+        builds its description anew on every reading."""
+        if self.converters is None:
+            converters = []
             columns = self.sql.statement.selected_columns
-            processors = [
-                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-                for column, described in zip(columns, cursor.description, strict=True)
-            ]
-            self.results = processors if any(processors) else ()
-        return self.results
+            for n, (column, described) in enumerate(zip(columns, cursor.description, strict=True)):
+                process = column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                if process is not None:
+                    converters.append((n, process))
+            self.converters = tuple(converters)
+        return self.converters
 
 
 class Statements:
@@ -107,49 +123,45 @@ def execute(kept, values, per_value=False):
     connection = db.session.connection()
     dialect = connection.dialect
     compiled = kept.compiled_for(dialect)
-    expanded = compiled.sql.construct_expanded_state(values)
-    parameters = expanded.parameters
-    for processors in (compiled.binds, expanded.processors):  # the second: expanded lists'
-        for name, process in processors.items():
-            if name in parameters:
-                parameters[name] = process(parameters[name])
-    if expanded.positiontup is not None:
-        parameters = [parameters[name] for name in expanded.positiontup]
+    sql, parameters = compiled.bound(values)
     driver_connection = connection.connection.driver_connection
     cursor = driver_connection.cursor()
     try:
-        connection.dispatch.before_cursor_execute(
-            connection, cursor, expanded.statement, parameters, None, False
-        )
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
         if per_value and dialect.name == "postgresql":
-            cursor.execute(expanded.statement, parameters, prepare=False)
+            cursor.execute(sql, parameters, prepare=False)
         else:
-            cursor.execute(expanded.statement, parameters)
+            cursor.execute(sql, parameters)
         rows = cursor.fetchall()
-        processors = compiled.result_processors(dialect, cursor)
+        converters = compiled.row_converters(dialect, cursor)
     except dialect.loaded_dbapi.Error as failure:
-        broken = dialect.is_disconnect(failure, driver_connection, cursor)
-        if broken:
-            connection.invalidate(failure)
-        raise DBAPIError.instance(
-            expanded.statement,
-            parameters,
-            failure,
-            dialect.loaded_dbapi.Error,
-            hide_parameters=connection.engine.hide_parameters,  # patient data stays out of logs
-            connection_invalidated=broken,
-            dialect=dialect,
-        ) from failure
+        raise as_sqlalchemy_error(connection, failure, cursor, sql, parameters) from failure
     finally:
         cursor.close()
-    if processors:
-        pairs = list(enumerate(processors))
-        converters = [(n, process) for n, process in pairs if process is not None]
-        rows = [convert_row(row, converters) for row in rows]
+    if converters:
+        rows = [converted(row, converters) for row in rows]
     return rows
 
 
-def convert_row(row, converters):
+def as_sqlalchemy_error(connection, failure, cursor, sql, parameters):
+    """The driver's `failure` as SQLAlchemy would raise it (an `OperationalError` is
+    answered 503), its connection invalidated when it broke, so that the pool replaces it."""
+    dialect = connection.dialect
+    broken = dialect.is_disconnect(failure, connection.connection.driver_connection, cursor)
+    if broken:
+        connection.invalidate(failure)
+    return DBAPIError.instance(
+        sql,
+        parameters,
+        failure,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=connection.engine.hide_parameters,  # patient data stays out of logs
+        connection_invalidated=broken,
+        dialect=dialect,
+    )
+
+
+def converted(row, converters):
     values = list(row)
     for n, process in converters:
         values[n] = process(values[n])
