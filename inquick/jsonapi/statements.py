@@ -11,14 +11,12 @@ SQLAlchemy's execution (a cache key worked out per run, an execution context, a 
 object and its rows) cost about as much as the database's work on a small read. What it
 would have done that a read needs is done here: bound values pass through their types'
 processors, rows' values through theirs, listeners hear `before_cursor_execute` (the
-statement counters do), and a driver's error becomes SQLAlchemy's, a broken connection
-invalidated so that the pool replaces it.
+statement counters do), and a failure goes to SQLAlchemy's own handler.
 """
 
 from collections import OrderedDict
 
 from sqlalchemy import bindparam
-from sqlalchemy.exc import DBAPIError
 
 from inquick.extensions import db
 
@@ -58,19 +56,23 @@ class Compiled:
         for name, bind in sql.binds.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
-                self.binds[sql.escaped_bind_names.get(name, name)] = process
+                self.binds[name] = process
         self.converters = None
 
     def bound(self, values):
-        """The SQL to send and its parameters, as the driver takes them."""
-        expanded = self.sql.construct_expanded_state(values)
+        """The SQL to send and its parameters, as the driver takes them: in the SQL's order,
+        or by the names the SQL spells (a name SQL cannot hold is spelled otherwise)."""
+        expanded = self.sql.construct_expanded_state(values, escape_names=False)
         parameters = expanded.parameters
         for processors in (self.binds, expanded.processors):  # the second: expanded lists'
             for name, process in processors.items():
                 if name in parameters:
                     parameters[name] = process(parameters[name])
         if expanded.positiontup is not None:
-            parameters = [parameters[name] for name in expanded.positiontup]
+            return expanded.statement, [parameters[name] for name in expanded.positiontup]
+        spelled = self.sql.escaped_bind_names
+        if spelled:
+            parameters = {spelled.get(name, name): value for name, value in parameters.items()}
         return expanded.statement, parameters
 
     def row_converters(self, dialect, cursor):
@@ -124,8 +126,7 @@ def execute(kept, values, per_value=False):
     dialect = connection.dialect
     compiled = kept.compiled_for(dialect)
     sql, parameters = compiled.bound(values)
-    driver_connection = connection.connection.driver_connection
-    cursor = driver_connection.cursor()
+    cursor = connection.connection.driver_connection.cursor()
     try:
         connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
         if per_value and dialect.name == "postgresql":
@@ -134,31 +135,17 @@ def execute(kept, values, per_value=False):
             cursor.execute(sql, parameters)
         rows = cursor.fetchall()
         converters = compiled.row_converters(dialect, cursor)
-    except dialect.loaded_dbapi.Error as failure:
-        raise as_sqlalchemy_error(connection, failure, cursor, sql, parameters) from failure
+    except BaseException as failure:
+        # Raised by SQLAlchemy's own handler, the one its execution calls (private, so a
+        # test kills a connection under a read): a driver's error becomes SQLAlchemy's
+        # (its values hidden, as the engine is configured), a broken connection is
+        # invalidated and so is every pooled one opened before it (a restart broke them).
+        connection._handle_dbapi_exception(failure, sql, parameters, cursor, None)
     finally:
         cursor.close()
     if converters:
         rows = [converted(row, converters) for row in rows]
     return rows
-
-
-def as_sqlalchemy_error(connection, failure, cursor, sql, parameters):
-    """The driver's `failure` as SQLAlchemy would raise it (an `OperationalError` is
-    answered 503), its connection invalidated when it broke, so that the pool replaces it."""
-    dialect = connection.dialect
-    broken = dialect.is_disconnect(failure, connection.connection.driver_connection, cursor)
-    if broken:
-        connection.invalidate(failure)
-    return DBAPIError.instance(
-        sql,
-        parameters,
-        failure,
-        dialect.loaded_dbapi.Error,
-        hide_parameters=connection.engine.hide_parameters,  # patient data stays out of logs
-        connection_invalidated=broken,
-        dialect=dialect,
-    )
 
 
 def converted(row, converters):
