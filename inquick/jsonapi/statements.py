@@ -43,9 +43,9 @@ class Kept:
 
 
 class Compiled:
-    """One database's SQL of a statement, the processors of its bound values (by name, as
-    the SQL spells it), and those of its rows' columns (known once the driver has
-    described them, at the first run)."""
+    """One database's SQL of a statement, the processors of its bound values (by name),
+    and those of its rows' columns (known once the driver has described them, at the
+    first run)."""
 
     __slots__ = ("binds", "converters", "sql")
 
