@@ -3,17 +3,15 @@
 A read whose data carries a version (a token that changes whenever any of it changes)
 knows its document's ETag from the version, the URL asked for and this build of the
 code, which decide the document byte for byte (so the version and the rows must agree,
-below). A request whose `If-None-Match`
-holds the ETag is answered `304 Not Modified` at the cost of reading the version alone;
-any other read takes the version with its first statement, and can keep its document's
-total under it (see `records`).
+below). A request whose `If-None-Match` holds the ETag is answered `304 Not Modified` at
+the cost of reading the version alone; any other read takes the version with its
+statements, and can keep its document's total under it (see `records`).
 
 Every statement of such a read brings the version with its rows, so a read whose
 statements each see a snapshot of their own (`inquick.database.reads_by_version`: no
 transaction, no BEGIN or COMMIT) still knows that they all saw one state of the data:
 the same version. When a change commits between two of them, the read is made again,
-in one snapshot. Other reads (FHIR's, a search by name once it plans per value) run in
-one snapshot, checked against any version seen before it began.
+in one snapshot. Other reads (FHIR's) run in one snapshot from the start.
 """
 
 import hashlib

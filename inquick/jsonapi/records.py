@@ -173,16 +173,15 @@ class Reader:
         )
         offset = (params.page_number - 1) * params.page_size
         bound = {**values, **filters.values, "limit": params.page_size, "offset": offset}
-        per_value = filters.planned_per_value
-        rows = execute(statement, bound, per_value)
+        rows = execute(statement, bound, filters.planned_per_value)
         self.saw(rows)
         records = self.records(resource, rows)
         if apart:
-            total = self.total(resource, params, base, selection, values, per_value)
+            total = self.total(resource, params, base, selection, values)
         elif rows:
             total = rows[0][-2]  # the rows end with the total, then the version
         else:  # past the end, or nothing at all: the page cannot say how many there are
-            total = self.count(resource, params, base, selection, values, per_value)
+            total = self.count(resource, params, base, selection, values)
         self.complete(resource, records, rows, tree, names)
         return records, total
 
@@ -229,20 +228,20 @@ class Reader:
             .order_by(*map(ordered, sort_columns, directions))
         )
 
-    def total(self, resource, params, base, selection, values, per_value):
+    def total(self, resource, params, base, selection, values):
         """The count of `selection`'s rows, kept under the data's version when it has one."""
         if self.version is None:
-            return self.count(resource, params, base, selection, values, per_value)
+            return self.count(resource, params, base, selection, values)
         key = (self.version.read(), selection, tuple(sorted(values.items())))
         total = TOTALS.get(key)
         if total is None:
-            total = TOTALS[key] = self.count(resource, params, base, selection, values, per_value)
+            total = TOTALS[key] = self.count(resource, params, base, selection, values)
             if len(TOTALS) > TOTALS_KEPT:
                 del TOTALS[next(iter(TOTALS))]
         return total
 
-    def count(self, resource, params, base, selection, values, per_value):
-        """How many rows the page's filters let through (`per_value`: see `execute`)."""
+    def count(self, resource, params, base, selection, values):
+        """How many rows the page's filters let through, planned as their page is."""
 
         def build():
             statement, _ = resource.apply_filters(base(), params.filters)
@@ -250,6 +249,7 @@ class Reader:
             return counted.select_from(statement.subquery())
 
         key = ("count", selection, self.version is not None)
+        per_value = resource.parsed_filters(params.filters).planned_per_value
         rows = execute(STATEMENTS.get(key, build), values, per_value)
         self.saw(rows)
         return rows[0][0]

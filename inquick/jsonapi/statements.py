@@ -8,7 +8,8 @@ values (and the caller's health system, which types bind through a callable).
 
 A kept statement is also compiled once per database and run on the driver's own cursor:
 SQLAlchemy's execution (a cache key worked out per run, an execution context, a result
-object and its rows) cost about as much as the database's work on a small read. What it
+object and its rows) was a sixth of a small read's Python time (a location's schedules:
+2.18 -> 1.85 ms of CPU a request in-process). What it
 would have done that a read needs is done here: bound values pass through their types'
 processors, rows' values through theirs, listeners hear `before_cursor_execute` (the
 statement counters do), and a failure goes to SQLAlchemy's own handler.
