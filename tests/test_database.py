@@ -185,17 +185,69 @@ def test_a_read_that_checks_versions_runs_without_begin_and_commit(
         engine.dispose()
 
 
-@pytest.mark.parametrize("alone, ends", [(False, ["commit"]), (True, ["close"])])
-def test_a_read_whose_statements_ran_alone_is_closed_not_committed(app, monkeypatch, alone, ends):
-    """A COMMIT would cost Python time and end no transaction; the session is closed, as
-    the teardown would close it, so that the next request begins its own."""
+SCHEDULES_PATH = "/api/v3/h.example.org/locations/x/schedules"
+
+
+@pytest.mark.parametrize("used, ends", [(True, ["commit"]), (False, [])])
+def test_a_read_commits_the_session_only_if_it_used_it(own_app, monkeypatch, used, ends):
+    """A COMMIT would cost Python time and end no transaction: a read whose statements
+    ran on a connection of their own leaves the session it never made alone."""
     ended = []
-    monkeypatch.setattr(db.session, "commit", lambda: ended.append("commit"))
-    monkeypatch.setattr(db.session, "close", lambda: ended.append("close"))
-    with app.test_request_context("/healthz"):
-        g.statements_alone = alone
-        database.end_reads_with_commit(app.response_class(status=200))
+    with own_app.test_request_context("/healthz"):
+        if used:
+            db.session.connection()
+        monkeypatch.setattr(db.session, "commit", lambda: ended.append("commit"))
+        database.end_reads_with_commit(own_app.response_class(status=200))
     assert ended == ends
+
+
+def test_a_read_whose_statements_may_run_alone_leaves_the_session_out(own_app):
+    """Its statements run on a pooled connection of its own: on PostgreSQL in autocommit
+    (no BEGIN sent), on SQLite in one read transaction. The ORM session is never made, and
+    the connection is back in the pool once the request ends."""
+    with own_app.app_context():
+        engine = db.engine
+    with own_app.test_request_context(SCHEDULES_PATH):
+        g.data_version = DataVersion(CATALOG_VERSION, 1)
+        assert execute(Kept(select(literal(1))), {}) == [(1,)]
+        assert execute(Kept(select(literal(2))), {}) == [(2,)]
+        own = g.read_connection
+        if own.dialect.name == "postgresql":
+            driver = own.connection.driver_connection
+            assert driver.info.transaction_status == TransactionStatus.IDLE
+            assert g.statements_alone
+        else:
+            assert own.in_transaction()
+        assert not db.session.registry.has()
+        assert engine.pool.checkedout() == 1
+    assert engine.pool.checkedout() == 0
+
+
+def test_a_read_made_again_in_one_snapshot_gives_its_own_connection_back(own_app):
+    """A change seen between two of its statements sends the read to the session's one
+    snapshot: the connection it took for itself goes back, and is used no more."""
+    with own_app.app_context():
+        engine = db.engine
+    with own_app.test_request_context(SCHEDULES_PATH):
+        g.data_version = DataVersion(CATALOG_VERSION, 1)
+        execute(Kept(select(literal(1))), {})
+        database.read_in_one_snapshot()
+        assert "read_connection" not in g
+        assert database.read_connection() is db.session.connection()
+        assert engine.pool.checkedout() == 1  # the session's
+
+
+@pytest.mark.parametrize("path, versioned", [
+    ("/api/v3/h.example.org/locations/x/schedules", False),  # no version to check
+    ("/api/v3/h.example.org/visit-settings/x", True),  # a view that reads on its own
+])  # fmt: skip
+def test_other_reads_run_on_the_session(own_app, path, versioned):
+    with own_app.test_request_context(path):
+        if versioned:
+            g.data_version = DataVersion(CATALOG_VERSION, 1)
+        execute(Kept(select(literal(1))), {})
+        assert "read_connection" not in g
+        assert db.session.registry.has() and db.session().in_transaction()
 
 
 def test_a_request_forgets_the_read_state_of_the_one_before_it(app):

@@ -23,7 +23,7 @@ from pathlib import Path
 from flask import g, request
 from sqlalchemy import select
 
-from inquick.extensions import db
+from inquick.database import read_connection, read_in_one_snapshot
 from inquick.jsonapi.document import request_url
 from inquick.jsonapi.media import empty_response
 
@@ -80,7 +80,7 @@ class DataVersion:
     def read(self):
         """The value, reading it now if no statement brought it yet."""
         if self.value is None:
-            self.agree(db.session.scalar(select(self.column)))
+            self.agree(read_connection().scalar(select(self.column)))
         return self.value
 
     def read_after_nothing(self):
@@ -103,7 +103,7 @@ class DataVersion:
         """
         if self.unconfirmed and self.ran_alone:
             self.unconfirmed = False
-            self.agree(db.session.scalar(select(self.column)))
+            self.agree(read_connection().scalar(select(self.column)))
 
 
 def entity_tag(version):
@@ -141,10 +141,9 @@ def revalidated(column, scope):
             try:
                 return answer(*args, **kwargs)
             except VersionUnsure:
-                # A change may have committed between two of the read's statements: end
-                # their run (no round trip, nothing was written), read again in a snapshot.
-                g.one_snapshot, g.statements_alone = True, False
-                db.session.commit()
+                # A change may have committed between two of the read's statements: read
+                # again in one snapshot (ending their run sends nothing: nothing was written).
+                read_in_one_snapshot()
                 return answer(*args, **kwargs)
 
         return conditional

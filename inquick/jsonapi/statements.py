@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 from sqlalchemy import bindparam
 
-from inquick.extensions import db
+from inquick.database import read_connection
 
 LIMIT, OFFSET = bindparam("limit"), bindparam("offset")
 # Bound by name: the keys of an include's parents, one parent's key or id, an id.
@@ -113,17 +113,16 @@ STATEMENTS = Statements()
 
 
 def execute(kept, values, per_value=False):
-    """Run a kept read statement on the session's connection; its rows, as tuples.
+    """Run a kept read statement on the read's connection (`inquick.database.read_connection`:
+    its own, or the session's once the changes it holds are flushed); its rows, as tuples.
 
-    Changes the session holds are flushed first, as the session itself would, so that a
-    read sees them. `per_value`: PostgreSQL plans the statement for its values every time.
+    `per_value`: PostgreSQL plans the statement for its values every time.
     After five runs of a prepared statement it may settle on one plan for every value, and
     for a search that plan is ruinous: the plan fit for "dana v" (a few names) reads and
     sorts every name for "d" or "da", 3 to 20 times slower at 20,000 providers. Sent
     unprepared, every letter typed costs about the same at any size.
     """
-    db.session.flush()
-    connection = db.session.connection()
+    connection = read_connection()
     dialect = connection.dialect
     compiled = kept.compiled_for(dialect)
     sql, parameters = compiled.bound(values)
