@@ -79,12 +79,10 @@ def read_connection():
     """The connection a read statement runs on (`inquick.jsonapi.statements.execute`).
 
     A read whose statements may run alone takes a pooled connection of its own, kept to the
-    end of the request, and leaves the ORM session out: a session's transaction, begun and
-    closed, was a tenth of a small read's Python time (a location's schedules at small: 1.41
-    -> 1.25 ms of CPU a request in-process). Its begin hook makes it what the dialect
-    needs: autocommit on PostgreSQL (each statement a snapshot of its own, no BEGIN or
-    COMMIT sent), one read transaction on SQLite. Any other read runs on the session's
-    connection, in its transaction, once the changes the session holds are flushed.
+    end of the request, on which each statement runs alone: no ORM session (a session's
+    transaction, begun and closed, was a tenth of a small read's Python time), no BEGIN or
+    COMMIT sent. Any other read runs on the session's connection, in its transaction, once
+    the changes the session holds are flushed.
 
     A session bound to one connection (the test suite binds it to a transaction it rolls
     back) keeps every read on that connection: no other would see what it holds.
@@ -95,7 +93,10 @@ def read_connection():
             return connection
         if statements_alone() and db.session.session_factory.kw.get("bind") is None:
             connection = g.read_connection = db.engine.connect()
-            connection.begin()  # the dialect's begin hook, below: no round trip on PostgreSQL
+            if connection.dialect.name == "postgresql":
+                # SQLite's connections are in autocommit already: BEGIN is ours to send.
+                connection.connection.driver_connection.autocommit = True
+            g.statements_alone = True
             return connection
     db.session.flush()
     return db.session.connection()

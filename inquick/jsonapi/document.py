@@ -23,12 +23,19 @@ def request_url(**replace):
     """The URL of this request without private parameters, with `replace` applied."""
     link_base = g.get("link_base")
     if link_base is None:  # every link of a document starts from the same URL and parameters
-        args = [(k, v) for k, v in request.args.items(multi=True) if k not in PRIVATE_PARAMETERS]
-        link_base = g.link_base = (request.base_url, args)  # werkzeug builds it on each call
-    base_url, args = link_base
+        encoded = [
+            (k, urlencode([(k, v)]))
+            for k, v in request.args.items(multi=True)
+            if k not in PRIVATE_PARAMETERS
+        ]  # each parameter encoded once: a page's links are five URLs of one request
+        link_base = g.link_base = (request.base_url, encoded)  # werkzeug builds it on each call
+    base_url, encoded = link_base
     if replace:
-        args = [(k, v) for k, v in args if k not in replace] + list(replace.items())
-    return base_url + ("?" + urlencode(args) if args else "")
+        parts = [part for k, part in encoded if k not in replace]
+        parts += [urlencode([item]) for item in replace.items()]
+    else:
+        parts = [part for _, part in encoded]
+    return base_url + ("?" + "&".join(parts) if parts else "")
 
 
 @lru_cache(maxsize=65536)
