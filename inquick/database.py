@@ -79,10 +79,10 @@ def read_connection():
     """The connection a read statement runs on (`inquick.jsonapi.statements.execute`).
 
     A read whose statements may run alone takes a pooled connection of its own, kept to the
-    end of the request, on which each statement runs alone: no ORM session (a session's
-    transaction, begun and closed, was a tenth of a small read's Python time), no BEGIN or
-    COMMIT sent. Any other read runs on the session's connection, in its transaction, once
-    the changes the session holds are flushed.
+    end of the request, on which each statement runs alone: no BEGIN or COMMIT sent, and no
+    ORM session (in a profile of the served app, a session's transaction begun and closed
+    was a tenth of a small read's Python time). Any other read runs on the session's
+    connection, in its transaction, once the changes the session holds are flushed.
 
     A session bound to one connection (the test suite binds it to a transaction it rolls
     back) keeps every read on that connection: no other would see what it holds.
@@ -92,6 +92,10 @@ def read_connection():
         if connection is not None:
             return connection
         if statements_alone() and db.session.session_factory.kw.get("bind") is None:
+            if db.session.registry.has():
+                # A hook's lookup began a transaction: it ends, and its connection goes back
+                # (a request holding one while it waits for another could starve the pool).
+                db.session.commit()
             connection = g.read_connection = db.engine.connect()
             if connection.dialect.name == "postgresql":
                 # SQLite's connections are in autocommit already: BEGIN is ours to send.
@@ -112,16 +116,22 @@ def read_in_one_snapshot():
 
 def release_read_connection(_error=None):
     """Give the connection a read took for its own back to the pool (at the latest, as its
-    request ends). Closing it ends its transaction: none is open on PostgreSQL, so nothing
-    is sent and psycopg keeps the statements it has prepared."""
+    request ends). Closing it ends the transaction a version read through SQLAlchemy may
+    have begun on it: none is open on PostgreSQL (autocommit), so nothing is sent and
+    psycopg keeps the statements it has prepared."""
     connection = g.pop("read_connection", None)
     if connection is not None:
-        connection.close()
+        try:
+            connection.close()
+        except SQLAlchemyError as failure:  # a teardown must not fail the answer made
+            log.warning("a read's connection could not be given back to the pool: %s",
+                        type(getattr(failure, "orig", failure)).__name__)  # fmt: skip
 
 
-# What a request decides of how its statements run; `g` outlives a request served inside
-# an application context already pushed (a script's, a test's), so each request forgets it.
-READ_STATE = ("data_version", "one_snapshot", "statements_alone")
+# What a request decides of how its statements run, and the base of its links (worked out
+# once: `inquick.jsonapi.document.request_url`); `g` outlives a request served inside an
+# application context already pushed (a script's, a test's), so each request forgets it.
+READ_STATE = ("data_version", "one_snapshot", "statements_alone", "link_base")
 
 
 def forget_earlier_reads(_endpoint=None, _values=None):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from inquick import create_app, database, serving
 from inquick.extensions import db
 from inquick.jsonapi.conditional import DataVersion
+from inquick.jsonapi.document import request_url
 from inquick.jsonapi.statements import Kept, execute
 from inquick.models.catalog_state import CATALOG_VERSION
 
@@ -223,6 +224,45 @@ def test_a_read_whose_statements_may_run_alone_leaves_the_session_out(own_app):
     assert engine.pool.checkedout() == 0
 
 
+def test_a_failed_read_leaves_its_connection_fit_for_the_next(own_app):
+    """SQLAlchemy's handler closes the cursor of a failed statement: the connection, which
+    keeps its cursor from read to read, must take a new one for the next."""
+    wrong = Kept(select(literal(1)).where(func.no_such_function() == 1))
+    with own_app.test_request_context(SCHEDULES_PATH):
+        g.data_version = DataVersion(CATALOG_VERSION, 1)
+        with pytest.raises(DBAPIError):
+            execute(wrong, {})
+        assert execute(Kept(select(literal(2))), {}) == [(2,)]
+
+
+def test_a_version_read_on_a_connection_of_its_own_begins_no_transaction(own_app):
+    """Read through SQLAlchemy's execution, the version would begin one (and on SQLite send
+    BEGIN): the rest of the read would no longer run alone."""
+    with own_app.test_request_context(SCHEDULES_PATH):
+        version = g.data_version = DataVersion(CATALOG_VERSION, 1)
+        version.read()
+        own = g.read_connection
+        assert not own.in_transaction()
+        driver = own.connection.driver_connection
+        if own.dialect.name == "postgresql":
+            assert driver.info.transaction_status == TransactionStatus.IDLE
+        else:
+            assert not driver.in_transaction
+
+
+def test_a_read_ends_a_hooks_transaction_before_taking_a_connection(own_app):
+    """A request holds one pooled connection at a time: one waiting for a second while
+    holding the first could starve the pool under threads."""
+    with own_app.app_context():
+        engine = db.engine
+    with own_app.test_request_context(SCHEDULES_PATH):
+        db.session.connection()  # as a lookup of the caller's key does
+        g.data_version = DataVersion(CATALOG_VERSION, 1)
+        execute(Kept(select(literal(1))), {})
+        assert "read_connection" in g
+        assert engine.pool.checkedout() == 1
+
+
 def test_a_read_made_again_in_one_snapshot_gives_its_own_connection_back(own_app):
     """A change seen between two of its statements sends the read to the session's one
     snapshot: the connection it took for itself goes back, and is used no more."""
@@ -259,3 +299,13 @@ def test_a_request_forgets_the_read_state_of_the_one_before_it(app):
         with app.test_request_context("/healthz"):
             app.preprocess_request()
             assert not any(name in g for name in database.READ_STATE)
+
+
+def test_a_request_served_after_another_in_one_application_context_links_to_itself(app):
+    with app.app_context():
+        with app.test_request_context("/healthz?x=1"):
+            app.preprocess_request()
+            assert request_url() == "http://localhost/healthz?x=1"
+        with app.test_request_context("/readyz?y=2"):
+            app.preprocess_request()
+            assert request_url() == "http://localhost/readyz?y=2"

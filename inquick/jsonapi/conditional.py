@@ -23,9 +23,10 @@ from pathlib import Path
 from flask import g, request
 from sqlalchemy import select
 
-from inquick.database import read_connection, read_in_one_snapshot
+from inquick.database import read_in_one_snapshot
 from inquick.jsonapi.document import request_url
 from inquick.jsonapi.media import empty_response
+from inquick.jsonapi.statements import STATEMENTS, execute
 
 # Caches may keep a document but must ask again every time (the key is checked then); a
 # cache shared between callers keeps one copy per credential.
@@ -80,8 +81,15 @@ class DataVersion:
     def read(self):
         """The value, reading it now if no statement brought it yet."""
         if self.value is None:
-            self.agree(read_connection().scalar(select(self.column)))
+            self.agree(self.read_now())
         return self.value
+
+    def read_now(self):
+        """The version as it is now, read as the read's statements are (`execute`): through
+        SQLAlchemy's execution it would begin a transaction on a connection whose statements
+        run alone."""
+        kept = STATEMENTS.get(("version", self.column), lambda: select(self.column))
+        return execute(kept, {})[0][0]
 
     def read_after_nothing(self):
         """The value, when the read's first statement brought no rows (so no version).
@@ -103,7 +111,7 @@ class DataVersion:
         """
         if self.unconfirmed and self.ran_alone:
             self.unconfirmed = False
-            self.agree(read_connection().scalar(select(self.column)))
+            self.agree(self.read_now())
 
 
 def entity_tag(version):

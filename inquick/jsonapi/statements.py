@@ -137,6 +137,9 @@ def execute(kept, values, per_value=False):
         rows = cursor.fetchall()
         converters = compiled.row_converters(dialect, cursor)
     except BaseException as failure:
+        # The handler closes the cursor: the connection must not keep it for its next read.
+        if connection.info.get(READING_CURSOR) is cursor:
+            del connection.info[READING_CURSOR]
         # Raised by SQLAlchemy's own handler, the one its execution calls (private, so a
         # test kills a connection under a read): a driver's error becomes SQLAlchemy's
         # (its values hidden, as the engine is configured), a broken connection is
