@@ -116,9 +116,8 @@ def read_in_one_snapshot():
 
 def release_read_connection(_error=None):
     """Give the connection a read took for its own back to the pool (at the latest, as its
-    request ends). Closing it ends the transaction a version read through SQLAlchemy may
-    have begun on it: none is open on PostgreSQL (autocommit), so nothing is sent and
-    psycopg keeps the statements it has prepared."""
+    request ends). No transaction is open on it, so closing it sends nothing, and psycopg
+    keeps the statements it has prepared (a ROLLBACK would make it forget them)."""
     connection = g.pop("read_connection", None)
     if connection is not None:
         try:
