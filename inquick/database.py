@@ -124,7 +124,7 @@ def release_read_connection(_error=None):
             connection.close()
         except SQLAlchemyError as failure:  # a teardown must not fail the answer made
             log.warning("a read's connection could not be given back to the pool: %s",
-                        type(getattr(failure, "orig", failure)).__name__)  # fmt: skip
+                        error_name(failure))  # fmt: skip
 
 
 # What a request decides of how its statements run, and the base of its links (worked out
@@ -167,8 +167,14 @@ def end_session_quietly(_error):
         db.session.remove()
     except SQLAlchemyError as failure:
         log.warning("the database connection was lost as a request ended: %s",
-                    type(getattr(failure, "orig", failure)).__name__)  # fmt: skip
+                    error_name(failure))  # fmt: skip
         db.session.registry.clear()
+
+
+def error_name(failure):
+    """The driver's name for a database failure, for a log line: its message can quote the
+    statement's values (patient data), its class never does."""
+    return type(getattr(failure, "orig", failure)).__name__
 
 
 def _ping_idle_connections(engine: Engine):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from inquick.database import error_name
 from inquick.models.base import utcnow
 from inquick.webhooks.delivery import TIMEOUT, failure, post
 from inquick.webhooks.events import instant
@@ -122,7 +123,7 @@ def run(session, settings, stop, *, poll_seconds=1.0, **options):
         except SQLAlchemyError as failure:
             session.rollback()
             log.warning("the webhook worker cannot reach the database: %s",
-                        type(getattr(failure, "orig", failure)).__name__)  # fmt: skip
+                        error_name(failure))  # fmt: skip
             claimed = 0
         if not claimed:
             stop.wait(poll_seconds)
