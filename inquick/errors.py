@@ -13,6 +13,7 @@ from inquick.booking.changes import ChangeRefused
 from inquick.booking.refusals import ScheduleClosed, TokenSpent
 from inquick.booking.reservations import SlotUnavailable
 from inquick.booking.tokens import TokenRefused
+from inquick.database import error_name
 from inquick.jsonapi.errors import (
     BadRequest,
     Conflict,
@@ -147,7 +148,7 @@ def handle_untrusted_host(_exception):
 
 def handle_database_unavailable(exception):
     """The database is unreachable or busy past our patience: the client may retry."""
-    log.warning("database unavailable: %s", type(getattr(exception, "orig", exception)).__name__)
+    log.warning("database unavailable: %s", error_name(exception))
     error = Unavailable("The database is busy or unreachable; retry in a moment.")
     return error_response([error], 503, {"Retry-After": "1"})
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask import g, request
 
-from inquick.booking.audit import record_access
+from inquick.booking.audit import record_read
 from inquick.extensions import db
 from inquick.fhir.appointments import PATIENT_FIELDS
 from inquick.jsonapi.query import QueryParams, parse_sort
@@ -75,12 +75,4 @@ def audit_reads(records):
     """Every visit read through FHIR leaves one audit entry, as a JSON:API read does."""
     if request.method == "HEAD" or not records:  # headers only: no patient data leaves
         return
-    record_access(
-        db.session,
-        tenant=g.tenant,
-        visits=records,
-        action="read",
-        fields=PATIENT_FIELDS,
-        key=g.api_key,
-    )
-    db.session.commit()
+    record_read(db.session, tenant=g.tenant, visits=records, fields=PATIENT_FIELDS, key=g.api_key)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from inquick.auth.cors import check_token_issuer
 from inquick.auth.keys import require_scope
-from inquick.booking.audit import record_access
+from inquick.booking.audit import record_read
 from inquick.booking.calendar import CalendarEntry, calendar_file
 from inquick.booking.patient_moves import TOKEN_POINTER, check_move_token
 from inquick.booking.references import read_reference, shown
@@ -111,21 +111,21 @@ def booking_document(visit):
     return {"jsonapi": JSONAPI, "links": {"self": request.base_url}, "data": booking_object(visit)}
 
 
-def read_booking(reference):
-    """The booking `reference` names, its read audited (no patient field is shown)."""
+def answer_booking(reference, answer):
+    """`answer(visit)` for the booking `reference` names, its read audited (no patient
+    field is shown) once the answer is made: the audit's commit expires the rows read."""
     check_parameter_names(request.args, allowed_families=())
     visit = find_booking(reference)
-    record_access(db.session, tenant=g.tenant, visits=[visit], action="read", fields=[],
-                  key=g.api_key)  # fmt: skip
-    db.session.commit()
-    return visit
+    made = answer(visit)
+    record_read(db.session, tenant=g.tenant, visits=[visit], fields=[], key=g.api_key)
+    return made
 
 
 @blueprint.get("/bookings/<reference>")
 @require_scope("visits:create")
 def show_booking(reference):
     """GET /bookings/{reference}: the booking, never the patient."""
-    return document_response(booking_document(read_booking(reference)))
+    return document_response(answer_booking(reference, booking_document))
 
 
 @blueprint.patch("/bookings/<reference>")
@@ -185,7 +185,11 @@ def move_token(now):
 def booking_calendar(reference):
     """GET /bookings/{reference}/calendar: the booking as a calendar file (RFC 5545), a
     cancellation once it is cancelled."""
-    visit = read_booking(reference)
+    return answer_booking(reference, calendar_response)
+
+
+def calendar_response(visit):
+    """The booking as a calendar file to download."""
     body = calendar_file(calendar_entry(visit, datetime.now(UTC)))
     # Neither the file nor its name carries the reference: calendar files are forwarded and
     # synced far beyond the patient, and the reference is a credential.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from inquick.auth.keys import require_scope
 from inquick.auth.visit_tokens import authenticate_visit_token
-from inquick.booking.audit import record_access
+from inquick.booking.audit import record_read
 from inquick.booking.change_requests import CHANGEABLE, change_schema
 from inquick.booking.references import shown
 from inquick.booking.service import book, change_visit
@@ -103,10 +103,7 @@ def record_reads(objects, params):
         return
     wanted = params.fields.get("visits")
     shown = [name for name in PATIENT_ATTRIBUTES if wanted is None or name in wanted]
-    record_access(
-        db.session, tenant=g.tenant, visits=objects, action="read", fields=shown, key=g.api_key
-    )
-    db.session.commit()
+    record_read(db.session, tenant=g.tenant, visits=objects, fields=shown, key=g.api_key)
 
 
 # Visits are the tenant's rows like the catalog's, scoped the same way.
