@@ -75,13 +75,40 @@ def _object_postgresql(element, compiler, **kw):
 
 @compiles(JsonObject, "sqlite")
 def _object_sqlite(element, compiler, **kw):
-    pairs = []
-    for key, value in zip(element.keys, element.values, strict=True):
-        sql = compiler.process(value, **kw)
-        if isinstance(value.type, Boolean):  # SQLite stores 0/1; JSON wants true/false
-            sql = f"json(CASE WHEN {sql} IS NULL THEN NULL WHEN {sql} THEN 'true' ELSE 'false' END)"
-        pairs.append(f"'{key}', {sql}")
+    pairs = (
+        f"'{key}', {_json_value_sqlite(value, compiler, **kw)}"
+        for key, value in zip(element.keys, element.values, strict=True)
+    )
     return f"json_object({', '.join(pairs)})"
+
+
+def _json_value_sqlite(value, compiler, **kw):
+    sql = compiler.process(value, **kw)
+    if isinstance(value.type, Boolean):  # SQLite stores 0/1; JSON wants true/false
+        return f"json(CASE WHEN {sql} IS NULL THEN NULL WHEN {sql} THEN 'true' ELSE 'false' END)"
+    return sql
+
+
+class JsonArray(ColumnElement):
+    """A JSON array of `values`, in that order; booleans stay booleans."""
+
+    type = JSON()
+    inherit_cache = True
+    _traverse_internals = [("values", InternalTraversal.dp_clauseelement_list)]
+
+    def __init__(self, values):
+        self.values = list(values)
+
+
+@compiles(JsonArray, "postgresql")
+def _json_array_postgresql(element, compiler, **kw):
+    return f"json_build_array({', '.join(compiler.process(v, **kw) for v in element.values)})"
+
+
+@compiles(JsonArray, "sqlite")
+def _json_array_sqlite(element, compiler, **kw):
+    values = (_json_value_sqlite(value, compiler, **kw) for value in element.values)
+    return f"json_array({', '.join(values)})"
 
 
 class JsonArrayOf(ColumnElement):
@@ -157,6 +184,15 @@ def json_list(rows, keys, *, correlate):
     inner = rows.correlate(*correlate).subquery("rows")
     columns = list(inner.c)[: len(keys)]
     aggregate = select(JsonArrayOf(JsonObject(keys, columns))).select_from(inner).scalar_subquery()
+    return type_coerce(aggregate, JSON)
+
+
+def json_rows(rows, *, correlate):
+    """One JSON value: the array of `rows` (a SELECT, in its ORDER BY), each row the array
+    of its columns' values. `rows` refers to the row it belongs to through the FROM
+    elements in `correlate` only; an empty list is `[]`."""
+    inner = rows.correlate(*correlate).subquery("rows")
+    aggregate = select(JsonArrayOf(JsonArray(inner.c))).select_from(inner).scalar_subquery()
     return type_coerce(aggregate, JSON)
 
 

@@ -32,8 +32,13 @@ class Link:
     held_key: object = None
     on_target: tuple | None = None
 
-    def narrowed(self, condition):
-        return self.select.where(condition(self.parent)).subquery("link")
+    def narrowed(self, condition, correlate=None):
+        """The pairs whose parent meets `condition(parent)`, as a subquery; within an
+        enclosing statement, correlated to its FROM element `correlate` only."""
+        narrowed = self.select.where(condition(self.parent))
+        if correlate is not None:
+            narrowed = narrowed.correlate(correlate)
+        return narrowed.subquery("link")
 
 
 def direct_link(prop):

@@ -9,7 +9,7 @@ Nothing here is written per type: an attribute added to a schema is in every rea
 from datetime import date, datetime
 
 from marshmallow import fields
-from sqlalchemy import inspect
+from sqlalchemy import Boolean, Enum, Integer, String, inspect
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.orm.properties import ColumnProperty
 
@@ -19,6 +19,10 @@ from inquick.jsonapi.fields import Computed
 PASSED_THROUGH = (fields.String, fields.Integer, fields.Float, fields.Boolean, fields.List,
                   fields.Dict, fields.Raw)  # fmt: skip
 KEY, ID = "key", "id"  # the labels of a row's first two columns
+# The types whose values come through JSON as the driver would return them (a boolean of
+# SQLite's as true or false: `inquick.sql.JsonArray`); a date, say, would come as text,
+# and an enumeration's member as its name.
+SAME_IN_JSON = (String, Integer, Boolean)
 
 
 class UnreadableAttribute(TypeError):
@@ -93,6 +97,13 @@ class ReadPlan:
                 offsets.append(positions[id(expression)])
             steps.append((name, tuple(offsets), convert))
         return tuple(expressions), make_dump(steps)
+
+    def same_in_json(self, wanted):
+        """Whether a row for `wanted` attributes can be read as a JSON array of its values
+        (`inquick.sql.json_rows`) and dump as it would from the row itself."""
+        expressions, _ = self.layout(wanted)
+        types = [e.type for e in (self.key, self.id, *expressions)]
+        return all(isinstance(t, SAME_IN_JSON) and not isinstance(t, Enum) for t in types)
 
     def columns(self, wanted, prefix=""):
         """What a row of this type selects for `wanted` attributes: key, id, then the rest
