@@ -6,9 +6,11 @@ import os
 import time
 from contextlib import suppress
 
+import orjson
 import psycopg
 from flask import current_app, g, has_request_context, request
 from psycopg import IsolationLevel
+from psycopg.adapt import Loader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
@@ -40,6 +42,7 @@ def init_app(app):
         elif db.engine.dialect.name == "postgresql":
             _give_reads_one_snapshot(db.engine)
             _ping_idle_connections(db.engine)
+            _parse_json_values_directly(db.engine)
 
 
 def writes_on_read(view):
@@ -199,6 +202,24 @@ def _ping_idle_connections(engine: Engine):
             dbapi_connection.commit()  # not ROLLBACK: psycopg forgets its prepared statements
         except psycopg.Error:
             raise DisconnectionError() from None  # the pool opens a fresh connection
+
+
+class JsonValues(Loader):
+    """A JSON value as orjson parses it from the driver's buffer, with no Python frame
+    between: psycopg's own loader copies the buffer and calls the parser from a method of
+    its own, for each of the ~90 JSON values of a page of schedules (4.5% of the served
+    workers' CPU on a location's schedules)."""
+
+    load = staticmethod(orjson.loads)
+
+
+def _parse_json_values_directly(engine: Engine):
+    """Have every connection read JSON values with `JsonValues`."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        for name in ("json", "jsonb"):
+            dbapi_connection.adapters.register_loader(name, JsonValues)
 
 
 def _give_reads_one_snapshot(engine: Engine):

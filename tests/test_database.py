@@ -82,6 +82,19 @@ def test_an_idle_connection_the_server_dropped_is_replaced_before_use():
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_json_values_are_parsed_by_orjson_from_the_drivers_buffer(own_app):
+    with own_app.app_context(), db.engine.connect() as connection:
+        adapters = connection.connection.driver_connection.adapters
+        for name in ("json", "jsonb"):
+            oid = adapters.types[name].oid
+            assert adapters.get_loader(oid, psycopg.pq.Format.TEXT) is database.JsonValues
+        row = connection.exec_driver_sql(
+            """SELECT '[1, {"a": true}, "\\u00e9"]'::json, '{"b": null}'::jsonb"""
+        ).one()
+    assert tuple(row) == ([1, {"a": True}, "\u00e9"], {"b": None})
+
+
 def test_a_worker_keeps_its_start_up_objects_out_of_the_collectors_way():
     threshold = gc.get_threshold()
     try:
