@@ -29,6 +29,7 @@ from inquick.database import SAFE_METHODS, request_writes
 from inquick.extensions import db
 from inquick.jsonapi.errors import Forbidden
 from inquick.jsonapi.media import empty_response
+from inquick.request_urls import host_url
 
 # The headers a booking page reads, besides the CORS-safelisted ones.
 EXPOSED_HEADERS = (
@@ -97,7 +98,7 @@ def hostname_origins(hostname):
 
 def own_origin():
     """The API's own origin, as the client addressed it: `scheme://host[:port]`."""
-    return request.host_url.rstrip("/").lower()
+    return host_url().rstrip("/").lower()
 
 
 def allowed(origin, origins):

@@ -21,6 +21,7 @@ from inquick.jsonapi.errors import NotAuthenticated, NotFound
 from inquick.models import ApiKey
 from inquick.operations import remember_caller
 from inquick.ratelimit import spend_for_address, spend_for_key
+from inquick.request_urls import host_url
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def resolve_partner(_endpoint, values):
         raise NotFound(f"No health system is published at {hostname!r}.")
     g.health_system = health_system
     g.presented = (hostname, key_digest, grant)
-    g.api_root = f"{request.host_url}api/v3/{quote(hostname, safe='')}"
+    g.api_root = f"{host_url()}api/v3/{quote(hostname, safe='')}"
 
 
 def presented_key():

@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import orjson
-from flask import Response, g, request
+from flask import Response, g
 from werkzeug.datastructures import MIMEAccept
 
 from inquick.fhir.codes import Context
 from inquick.jsonapi.errors import NotAcceptable
+from inquick.request_urls import host_url
 
 FHIR_JSON = "application/fhir+json"
 # `_format` values meaning JSON (FHIR's short form, the media types, R3's old one).
@@ -48,7 +49,7 @@ def fhir_response(resource, status=200, headers=None):
 
 def fhir_base():
     """The FHIR base URL of this request's partner hostname."""
-    return f"{request.host_url}fhir/r4/{quote(g.presented[0], safe='')}"
+    return f"{host_url()}fhir/r4/{quote(g.presented[0], safe='')}"
 
 
 def request_context():

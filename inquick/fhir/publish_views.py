@@ -27,6 +27,7 @@ from inquick.models import HealthSystem
 from inquick.operations import remember_caller
 from inquick.pages.page_keys import page_key
 from inquick.ratelimit import spend_for_address
+from inquick.request_urls import base_url, host_url
 
 blueprint = Blueprint("fhir-publish", __name__)
 NDJSON = "application/fhir+ndjson"
@@ -58,7 +59,7 @@ def hosted_booking_page():
     sandbox_host = bool(current_app.config.get("SANDBOX_HOST"))
     if page_key(db.session, hostname, sandbox_host=sandbox_host) is None:
         return None
-    return f"{request.host_url}book/{quote(hostname, safe='')}"
+    return f"{host_url()}book/{quote(hostname, safe='')}"
 
 
 def since():
@@ -75,7 +76,7 @@ def bulk_publish():
     given = request.args.get("_since")
     since()  # a `_since` that cannot be read is a 400 here, not in each file
     states = published_states(db.session, g.tenant.id)
-    request_url = request.base_url + (f"?_since={quote(given, safe='')}" if given else "")
+    request_url = base_url() + (f"?_since={quote(given, safe='')}" if given else "")
     document = manifest(request_url, g.fhir_base, states, given, datetime.now(UTC))
     headers = {"Cache-Control": CACHE_CONTROL}
     return Response(orjson.dumps(document), mimetype="application/json", headers=headers)

@@ -8,6 +8,7 @@ from flask import g, request
 
 from inquick.jsonapi.media import JSONAPI
 from inquick.jsonapi.records import Reader
+from inquick.request_urls import base_url
 
 # Query parameters that never appear in links we hand out: a link is pasted, logged and
 # cached, and a key in it would leak.
@@ -28,14 +29,14 @@ def request_url(**replace):
             for k, v in request.args.items(multi=True)
             if k not in PRIVATE_PARAMETERS
         ]  # each parameter encoded once: a page's links are five URLs of one request
-        link_base = g.link_base = (request.base_url, encoded)  # werkzeug builds it on each call
-    base_url, encoded = link_base
+        link_base = g.link_base = (base_url(), encoded)
+    url, encoded = link_base
     if replace:
         parts = [part for k, part in encoded if k not in replace]
         parts += [urlencode([item]) for item in replace.items()]
     else:
         parts = [part for _, part in encoded]
-    return base_url + ("?" + "&".join(parts) if parts else "")
+    return url + ("?" + "&".join(parts) if parts else "")
 
 
 @lru_cache(maxsize=65536)
