@@ -12,6 +12,9 @@ from flask import request
 from werkzeug.sansio.utils import get_current_url
 
 current_url = lru_cache(maxsize=4096)(get_current_url)
+# Longer paths are not remembered: a client's many long made-up paths would hold memory
+# and push the catalog's own out.
+REMEMBERED_PATH_LENGTH = 256
 
 
 def host_url():
@@ -21,4 +24,6 @@ def host_url():
 
 def base_url():
     """`request.base_url`: the request's URL without its query string."""
-    return current_url(request.scheme, request.host, request.root_path, request.path)
+    path = request.path
+    build = current_url if len(path) <= REMEMBERED_PATH_LENGTH else get_current_url
+    return build(request.scheme, request.host, request.root_path, path)

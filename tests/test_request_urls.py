@@ -10,6 +10,7 @@ PATHS = [
     "/api/v3/tenant-a.example.org/providers/a%20b%2Fc%3Fd%23e",
     "/fhir/r4/tenant-a.example.org/Slot",
     "/",
+    "/api/v3/tenant-a.example.org/providers/" + "x" * 300,  # not remembered: as long
 ]
 HOSTS = ["localhost", "127.0.0.1:8000", "[::1]:8443"]
 
@@ -28,3 +29,12 @@ def test_urls_are_werkzeugs(app, path, host, root, scheme):
                 assert host_url() == context.request.host_url
                 assert base_url() == context.request.base_url
     assert current_url.cache_info().hits
+
+
+def test_only_a_short_path_is_remembered(app):
+    current_url.cache_clear()
+    path = "/api/v3/tenant-a.example.org/providers/" + "y" * 300
+    for wanted, size in ((path, 0), (path[:200], 1)):
+        with app.test_request_context(wanted, base_url="http://localhost") as context:
+            assert base_url() == context.request.base_url
+        assert current_url.cache_info().currsize == size

@@ -1,7 +1,8 @@
 """Reading FHIR's rows through the JSON:API read path: a page of a source's rows, or one.
 
 A page is the statements a JSON:API page of the same type costs (its rows with the to-one
-relationships joined, a count, one statement per further include), whatever its size.
+relationships joined, a count, one statement per further include but those that come in
+its rows as JSON, `Reader.embeddable`), whatever its size.
 """
 
 from collections.abc import Callable

@@ -8,15 +8,19 @@ between, so audited reads racing each other across gunicorn workers once answere
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
+from inquick import create_app
 from inquick.auth.keys import issue_key
-from inquick.models import AuditEntry, HealthSystem
+from inquick.booking.audit import record_read
+from inquick.extensions import db
+from inquick.models import AuditEntry, HealthSystem, Visit
 from tests.booking.test_booking_race import slot_a_day_ahead, visit_document, visit_token
-from tests.live_server import API, HOSTNAME, HTTP_TIMEOUT, JSONAPI, call, serve
+from tests.live_server import API, HOSTNAME, HTTP_TIMEOUT, JSONAPI, call, seed, serve
 
 WORKERS = 2  # the failure needs two processes, each reading and then auditing
 CLIENTS = 8
@@ -107,3 +111,39 @@ def test_audited_reads_racing_across_workers_are_all_answered_and_audited(server
     expected = sum(reads[n % len(reads)][3] * READS_EACH for n in range(CLIENTS))
     assert sum(shown) == expected
     assert audit_entries(server.url) - before == expected
+
+
+def test_a_read_audited_after_another_process_wrote_is_recorded(app, tmp_path):
+    """The race, played in order on SQLite: a transaction reads a visit, another
+    connection commits a write, then the read is audited."""
+    url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    own = create_app({"SQLALCHEMY_DATABASE_URI": url, "TOKEN_SECRET": app.config["TOKEN_SECRET"]})
+    harness, db.session = db.session, db._make_scoped_session({})
+    other = create_engine(url)
+    try:
+        with own.app_context():
+            db.create_all()
+            schedule_ids, _ = seed(url)
+            with Session(other) as writing:
+                system = writing.scalars(select(HealthSystem)).one()
+                starts = datetime.now(UTC) + timedelta(days=1)
+                visit = Visit(health_system_id=system.id, schedule_id=schedule_ids[1],
+                              starts_at=starts, ends_at=starts + timedelta(minutes=30),
+                              confirmation_number=1)  # fmt: skip
+                writing.add(visit)
+                writing.commit()
+                system_id, visit_id = system.id, visit.id
+            read = db.session.get(Visit, visit_id)  # the read's transaction sees it
+            with other.begin() as writing:
+                writing.execute(update(HealthSystem).values(name="Renamed meanwhile"))
+            tenant = db.session.get(HealthSystem, system_id)
+            record_read(db.session, tenant=tenant, visits=[read], fields=["email"])
+            entries = db.session.scalars(select(AuditEntry)).all()
+            assert [(e.visit_id, e.action, e.fields) for e in entries] == [
+                (visit_id, "read", ["email"])
+            ]
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        db.session = harness
+        other.dispose()
