@@ -21,6 +21,7 @@ from psycopg.types.json import set_json_loads
 
 from bench import floor_sql as sql
 from bench.floor_documents import (
+    PROVIDER_COLUMNS,
     SCHEDULE_COLUMNS,
     RequestUrl,
     availability_object,
@@ -206,32 +207,29 @@ class Floor:
         number, size = self.page(args, ("include",))
         if args.get("include") != "insurance-plans,provider":
             raise Refusal(400, "The floor serves only include=insurance-plans,provider here.")
-        location = self.rows(sql.LOCATION_ID, {"system": system, "slug": slug})
-        if not location:
-            raise Refusal(404, f"There is no locations with id {slug!r}.")
         params = {
-            "system": system, "location": location[0][0], "limit": size,
-            "offset": (number - 1) * size,
+            "system": system, "slug": slug, "limit": size, "offset": (number - 1) * size,
         }  # fmt: skip
         rows = self.rows(sql.SCHEDULES_AT_LOCATION, params)
+        if not rows and not self.rows(sql.LOCATION_ID, params):
+            raise Refusal(404, f"There is no locations with id {slug!r}.")
         total = rows[0][-1] if rows else self.count(sql.SCHEDULES_AT_LOCATION_COUNT, params, number)
-        provider_ids = list(dict.fromkeys(row[SCHEDULE_COLUMNS] for row in rows))
-        providers = {p[0]: p for p in self.rows(sql.PROVIDERS, {"ids": provider_ids})}
         data, included, seen = [], [], set()
+        provider_end = SCHEDULE_COLUMNS + PROVIDER_COLUMNS
         for row in rows:
             schedule = schedule_object(root, row[:SCHEDULE_COLUMNS])
-            provider_id, provider_slug, plans = row[SCHEDULE_COLUMNS : SCHEDULE_COLUMNS + 3]
+            provider, plans = row[SCHEDULE_COLUMNS:provider_end], row[provider_end]
             links = schedule["relationships"]
             links["insurance-plans"]["data"] = [identifier("insurance-plans", p[0]) for p in plans]
-            links["provider"]["data"] = identifier("providers", provider_slug)
+            links["provider"]["data"] = identifier("providers", provider[1])
             data.append(schedule)
             for plan in plans:
                 if ("plan", plan[0]) not in seen:
                     seen.add(("plan", plan[0]))
                     included.append(plan_object(root, plan))
-            if ("provider", provider_id) not in seen:
-                seen.add(("provider", provider_id))
-                included.append(provider_object(root, providers[provider_id]))
+            if ("provider", provider[0]) not in seen:
+                seen.add(("provider", provider[0]))
+                included.append(provider_object(root, provider))
         return collection(url, data, included, number, size, total)
 
     def available_times(self, root, url, system, ids, args):

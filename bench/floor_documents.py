@@ -55,8 +55,9 @@ def provider_object(root, row):
     }
 
 
-# How many columns the floor's SCHEDULE selects: the rows that hold a schedule are cut there.
+# How many columns the floor's SCHEDULE and PROVIDER select: the rows holding them are cut there.
 SCHEDULE_COLUMNS = 17
+PROVIDER_COLUMNS = 18
 
 
 def schedule_object(root, row):

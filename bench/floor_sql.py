@@ -149,22 +149,26 @@ EFFECTIVE_PLANS = """
      WHERE d.health_system_id = s.health_system_id AND d.accepted_by_default))))
 """
 
+# A page of a location's schedules, each with its provider and its plans: one statement, as
+# the app reads it (the location found by its slug inside it, the provider joined).
+AT_LOCATION = """
+s.location_id = (SELECT id FROM locations WHERE health_system_id = %(system)s
+                 AND slug = %(slug)s)
+AND s.health_system_id = %(system)s AND s.active
+"""
+
 SCHEDULES_AT_LOCATION = f"""
-SELECT {SCHEDULE}, p.id, p.slug, {EFFECTIVE_PLANS}, count(*) OVER ()
+SELECT {SCHEDULE}, {PROVIDER}, {EFFECTIVE_PLANS}, count(*) OVER ()
 FROM schedules s
 LEFT JOIN services sv ON sv.id = s.service_id
 JOIN providers p ON p.id = s.provider_id
-WHERE s.location_id = %(location)s AND s.health_system_id = %(system)s AND s.active
+WHERE {AT_LOCATION}
 ORDER BY s.sort_order, s.name, s.id
 LIMIT %(limit)s OFFSET %(offset)s
 """
 
-SCHEDULES_AT_LOCATION_COUNT = """
-SELECT count(*) FROM schedules s
-WHERE s.location_id = %(location)s AND s.health_system_id = %(system)s AND s.active
-"""
+SCHEDULES_AT_LOCATION_COUNT = f"SELECT count(*) FROM schedules s WHERE {AT_LOCATION}"
 
-PROVIDERS = f"SELECT {PROVIDER} FROM providers p WHERE p.id = ANY(%(ids)s)"
 
 # What computing free times needs of a schedule: its rules and its default type.
 SCHEDULE_RULES = """
