@@ -112,7 +112,8 @@ def _json_array_sqlite(element, compiler, **kw):
 
 
 class JsonArrayOf(ColumnElement):
-    """The JSON array of an object per row of the enclosing SELECT, in its rows' order."""
+    """The JSON array of an item (an object, an array) per row of the enclosing SELECT, in
+    its rows' order."""
 
     type = JSON()
     inherit_cache = True

@@ -4,11 +4,11 @@ A page is one statement (its keys filtered, sorted and cut in a subquery); each
 relationship an include follows is one more statement, for every parent on the page at
 once, except a to-one relationship whose key the parent's row holds (a schedule's
 provider), whose rows come joined to the parent's, and, on a page, one that includes
-nothing further and whose target's rows are text, whole numbers and booleans (a schedule's
-plans), whose rows come as one JSON value in the parent's. So a request costs the same number of
-statements whatever its page size, and no row becomes an ORM object. Each row becomes a
-`Record`, once per document: a resource reached twice (primary and included, or by two
-include paths) is one record.
+nothing further and whose target's rows are text, whole numbers and booleans (a
+schedule's plans), whose rows come as one JSON value in the parent's. So a request costs
+the same number of statements whatever its page size, and no row becomes an ORM object.
+Each row becomes a `Record`, once per document: a resource reached twice (primary and
+included, or by two include paths) is one record.
 
 A read of versioned data (`conditional.DataVersion`) has every statement bring the
 version with its rows and checks that they all saw the same one: its statements need not
