@@ -99,6 +99,17 @@ def migrate(environment):
     assert finished.returncode == 0, f"migration failed:\n{finished.stdout}\n{finished.stderr}"
 
 
+@contextmanager
+def session_on(url):
+    """A plain SQLAlchemy session on the server's database, its engine disposed after."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def every_day_all_day():
     return [
         WeeklyWindow(weekday=day, opens_at=clock(0, 0), closes_at=clock(23, 30)) for day in range(7)

@@ -24,6 +24,7 @@ from inquick.jsonapi.errors import NotFound, UnsupportedMediaType
 from inquick.jsonapi.media import MEDIA_TYPE
 from inquick.models.catalog_state import CATALOG_VERSION
 from inquick.ratelimit import spend_for_address
+from inquick.request_urls import base_url
 
 PREFIX = "/fhir/r4/<partner_hostname>"
 SERVED = (*TYPES.values(), SLOTS)
@@ -107,7 +108,7 @@ def search(fhir_type):
         search_parameters(), fhir_type.parameter_names, fhir_type.includes, lenient=lenient
     )
     found = fhir_type.search(found_search, request_context())
-    url = request.base_url.removesuffix("/_search")
+    url = base_url().removesuffix("/_search")
     return answer(fhir_type, searchset(url, g.fhir_base, found_search, found))
 
 

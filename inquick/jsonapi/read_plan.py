@@ -73,7 +73,7 @@ class ReadPlan:
                     )
                 expressions, convert = (column,), value_converter(schema_field, column)
             self.sources[name] = (expressions, convert)
-        self._layouts = {}
+        self._layouts, self._same_in_json = {}, {}
 
     def layout(self, wanted):
         """(expressions, dump) for a fieldset: the row's columns after its key and id, and
@@ -101,9 +101,14 @@ class ReadPlan:
     def same_in_json(self, wanted):
         """Whether a row for `wanted` attributes can be read as a JSON array of its values
         (`inquick.sql.json_rows`) and dump as it would from the row itself."""
-        expressions, _ = self.layout(wanted)
-        types = [e.type for e in (self.key, self.id, *expressions)]
-        return all(isinstance(t, SAME_IN_JSON) and not isinstance(t, Enum) for t in types)
+        fieldset = None if wanted is None else frozenset(wanted)
+        found = self._same_in_json.get(fieldset)
+        if found is None:  # asked for each include of each page: worked out once
+            expressions, _ = self.layout(fieldset)
+            types = [e.type for e in (self.key, self.id, *expressions)]
+            found = all(isinstance(t, SAME_IN_JSON) and not isinstance(t, Enum) for t in types)
+            self._same_in_json[fieldset] = found
+        return found
 
     def columns(self, wanted, prefix=""):
         """What a row of this type selects for `wanted` attributes: key, id, then the rest

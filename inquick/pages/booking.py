@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, render_template, request
 from inquick.extensions import db
 from inquick.pages.page_keys import page_key
 from inquick.pages.texts import texts_for
+from inquick.request_urls import host_url
 
 blueprint = Blueprint(
     "pages",
@@ -45,7 +46,7 @@ def booking_page(hostname):
     if key is None:
         return page_missing(texts, hostname)
     config = {
-        "api": f"{request.host_url}api/v3/{quote(hostname, safe='')}",
+        "api": f"{host_url()}api/v3/{quote(hostname, safe='')}",
         "key": key.value,
         "mode": key.mode,
         "texts": texts,

@@ -34,6 +34,7 @@ from inquick.jsonapi.request_document import read_body, read_resource_object
 from inquick.models import Schedule, Visit
 from inquick.models.base import as_utc
 from inquick.ratelimit import spend_for_address, spend_for_lookup
+from inquick.request_urls import base_url
 from inquick.resources.visits import local_time, read_change
 
 blueprint = Blueprint("bookings", __name__)
@@ -108,7 +109,7 @@ def one_line_address(location):
 
 
 def booking_document(visit):
-    return {"jsonapi": JSONAPI, "links": {"self": request.base_url}, "data": booking_object(visit)}
+    return {"jsonapi": JSONAPI, "links": {"self": base_url()}, "data": booking_object(visit)}
 
 
 def answer_booking(reference, answer):

@@ -20,7 +20,16 @@ from inquick.booking.audit import record_read
 from inquick.extensions import db
 from inquick.models import AuditEntry, HealthSystem, Visit
 from tests.booking.test_booking_race import slot_a_day_ahead, visit_document, visit_token
-from tests.live_server import API, HOSTNAME, HTTP_TIMEOUT, JSONAPI, call, seed, serve
+from tests.live_server import (
+    API,
+    HOSTNAME,
+    HTTP_TIMEOUT,
+    JSONAPI,
+    call,
+    seed,
+    serve,
+    session_on,
+)
 
 WORKERS = 2  # the failure needs two processes, each reading and then auditing
 CLIENTS = 8
@@ -36,26 +45,19 @@ def server(tmp_path_factory):
 
 def reading_key(url):
     """A key that may read visits, for the race's health system."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            system = session.scalars(select(HealthSystem)).one()
-            key, secret = issue_key(system, scopes=("visits:read",), label="audit race")
-            session.add(key)
-            session.commit()
-            return secret
-    finally:
-        engine.dispose()
+    with session_on(url) as session:
+        system = session.scalars(select(HealthSystem)).one()
+        key, secret = issue_key(system, scopes=("visits:read",), label="audit race")
+        session.add(key)
+        session.commit()
+        return secret
 
 
 def audit_entries(url):
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            return session.scalar(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.action == "read"))  # fmt: skip
-    finally:
-        engine.dispose()
+    with session_on(url) as session:
+        return session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "read")
+        )
 
 
 def book_visits(server):

@@ -11,11 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from inquick.models import Visit
-from tests.live_server import API, APPOINTMENT_TYPE, HTTP_TIMEOUT, JSONAPI, call, serve
+from tests.live_server import API, APPOINTMENT_TYPE, HTTP_TIMEOUT, JSONAPI, call, serve, session_on
 
 WORKERS = 4  # gunicorn worker processes: the race must hold across processes
 CLIENTS = 24  # concurrent booking clients per slot
@@ -105,15 +104,11 @@ def race(server, schedule_id, appointment_at, tokens, same_body=False):
 
 
 def stored_visits(url, schedule_id):
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            return [
-                (visit.id, visit.starts_at, visit.confirmation_number)
-                for visit in session.scalars(select(Visit).where(Visit.schedule_id == schedule_id))
-            ]
-    finally:
-        engine.dispose()
+    with session_on(url) as session:
+        return [
+            (visit.id, visit.starts_at, visit.confirmation_number)
+            for visit in session.scalars(select(Visit).where(Visit.schedule_id == schedule_id))
+        ]
 
 
 def as_utc(moment):

@@ -21,7 +21,13 @@ from inquick.webhooks.events import EVENT_TYPES, emit
 from inquick.webhooks.outbox import claim_due
 from inquick.webhooks.signing import new_secret
 from inquick.webhooks.worker import WorkerSettings
-from tests.live_server import REPO_ROOT, make_scratch_database, migrate, server_environment
+from tests.live_server import (
+    REPO_ROOT,
+    make_scratch_database,
+    migrate,
+    server_environment,
+    session_on,
+)
 from tests.webhooks.receiver import receiving
 
 WORKER = [str(Path(sys.executable).parent / "inquick"), "worker"]
@@ -43,36 +49,28 @@ def outbox_database(tmp_path):
 def seed_events(url, receiver_url, count):
     """A health system with one endpoint at `receiver_url` and `count` events for it, each
     written as a change writes it; returns the endpoint's secret and the event ids."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            system = HealthSystem(slug="hooked", name="Hooked Health", mode="live")
-            session.add(system)
-            session.flush()
-            endpoint = WebhookEndpoint(
-                health_system_id=system.id, url=receiver_url, secret=new_secret(),
-                events=list(EVENT_TYPES), enabled=True,
-            )  # fmt: skip
-            session.add(endpoint)
-            now = datetime.now(UTC)
-            booked = {"health_system_id": system.id, "event_type": "visit.booked", "now": now}
-            events = [emit(session, data={"visit": f"{n:032x}"}, **booked) for n in range(count)]
-            session.commit()
-            return endpoint.secret, [event.id for event in events]
-    finally:
-        engine.dispose()
+    with session_on(url) as session:
+        system = HealthSystem(slug="hooked", name="Hooked Health", mode="live")
+        session.add(system)
+        session.flush()
+        endpoint = WebhookEndpoint(
+            health_system_id=system.id, url=receiver_url, secret=new_secret(),
+            events=list(EVENT_TYPES), enabled=True,
+        )  # fmt: skip
+        session.add(endpoint)
+        now = datetime.now(UTC)
+        booked = {"health_system_id": system.id, "event_type": "visit.booked", "now": now}
+        events = [emit(session, data={"visit": f"{n:032x}"}, **booked) for n in range(count)]
+        session.commit()
+        return endpoint.secret, [event.id for event in events]
 
 
 def delivery_rows(url):
     """(status, attempts, leased_by, leased_until) of every delivery."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            columns = (WebhookDelivery.status, WebhookDelivery.attempts,
-                       WebhookDelivery.leased_by, WebhookDelivery.leased_until)  # fmt: skip
-            return session.execute(select(*columns)).all()
-    finally:
-        engine.dispose()
+    columns = (WebhookDelivery.status, WebhookDelivery.attempts,
+               WebhookDelivery.leased_by, WebhookDelivery.leased_until)  # fmt: skip
+    with session_on(url) as session:
+        return session.execute(select(*columns)).all()
 
 
 def logged_attempts(output):
